@@ -1,0 +1,205 @@
+package capture
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+)
+
+// maxWarnings bounds FileStats.Warnings for one file.
+const maxWarnings = 50
+
+// fileSource reads one capture file. Exactly one of pcap and ng is set.
+type fileSource struct {
+	name   string
+	closer io.Closer
+	br     *bufio.Reader // 1 MiB buffer over the (decompressed) file
+
+	pcap    *pcapgo.Reader
+	snaplen uint32 // snaplen from the pcap file header
+	offset  int64  // pcap: offset of the next record
+	extra   []byte // pcap: buffer for records pcapgo refuses to read
+
+	ng   *pcapgo.NgReader
+	fr   *ngFramer     // checks pcapng blocks between br and ng
+	ngbr *bufio.Reader // NgReader's buffer over fr
+
+	pkt   Packet
+	frame int
+	done  bool
+	stats FileStats
+
+	lastLT                              layers.LinkType
+	warnedOrder, warnedSnap, warnedLong bool
+}
+
+// Next implements Source.
+func (s *fileSource) Next() (*Packet, error) {
+	if s.done {
+		return nil, io.EOF
+	}
+	var err error
+	if s.pcap != nil {
+		err = s.nextPcap()
+	} else {
+		err = s.nextNg()
+	}
+	if err != nil {
+		s.done = true
+		return nil, err
+	}
+	s.frame++
+	p := &s.pkt
+	p.Frame = s.frame
+	st := &s.stats
+	st.Packets++
+	if st.Packets == 1 {
+		st.First = p.Time
+	} else if p.Time.Before(st.Last) && !s.warnedOrder {
+		s.warnedOrder = true
+		s.warnf("frame %d: timestamp earlier than the previous frame's (file not in time order)", s.frame)
+	}
+	st.Last = p.Time
+	if p.LinkType != s.lastLT || len(st.LinkTypes) == 0 {
+		s.lastLT = p.LinkType
+		if !slices.Contains(st.LinkTypes, p.LinkType) {
+			st.LinkTypes = append(st.LinkTypes, p.LinkType)
+		}
+	}
+	return p, nil
+}
+
+func (s *fileSource) nextPcap() error {
+	start := s.offset
+	data, ci, err := s.pcap.ZeroCopyReadPacketData()
+	if err != nil {
+		switch {
+		case ci.Timestamp.IsZero():
+			// The 16-byte record header could not be read.
+			if err == io.EOF {
+				return io.EOF
+			}
+			return s.readError(err, start)
+		case ci.CaptureLength > MaxCapLen:
+			return &RecordError{File: s.name, Offset: start, Frame: s.frame + 1,
+				Err: fmt.Errorf("captured length %d exceeds maximum %d", ci.CaptureLength, MaxCapLen)}
+		case ci.CaptureLength > ci.Length:
+			// pcapgo refuses this after consuming the record header only;
+			// Wireshark and tcpdump accept it, so read the data here.
+			n := ci.CaptureLength
+			if cap(s.extra) < n {
+				s.extra = make([]byte, n)
+			}
+			data = s.extra[:n]
+			if _, err := io.ReadFull(s.br, data); err != nil {
+				return s.readError(err, start)
+			}
+			if !s.warnedLong {
+				s.warnedLong = true
+				s.warnf("frame %d: captured length %d exceeds original length %d", s.frame+1, n, ci.Length)
+			}
+		default:
+			return s.readError(err, start)
+		}
+	}
+	if uint32(ci.CaptureLength) > s.snaplen && s.snaplen != 0 && !s.warnedSnap {
+		s.warnedSnap = true
+		s.warnf("frame %d: captured length %d exceeds the file's snaplen %d", s.frame+1, ci.CaptureLength, s.snaplen)
+	}
+	s.offset = start + 16 + int64(ci.CaptureLength)
+	p := &s.pkt
+	p.Time = ci.Timestamp
+	p.Data = data
+	p.CapLen = ci.CaptureLength
+	p.Length = ci.Length
+	return nil
+}
+
+// readError maps an error met while reading the record at offset start.
+func (s *fileSource) readError(err error, start int64) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return &TruncatedError{File: s.name, Offset: start, Frame: s.frame + 1, Err: io.ErrUnexpectedEOF}
+	}
+	return fmt.Errorf("%s: reading frame %d at byte %d: %w", s.name, s.frame+1, start, err)
+}
+
+func (s *fileSource) nextNg() error {
+	data, ci, err := s.ng.ZeroCopyReadPacketData()
+	if err != nil {
+		if err == io.EOF {
+			// The framer returns io.EOF only between blocks.
+			return io.EOF
+		}
+		return s.ngError(err)
+	}
+	p := &s.pkt
+	if len(ci.AncillaryData) > 0 {
+		p.LinkType, _ = ci.AncillaryData[0].(layers.LinkType)
+	}
+	p.Time = ci.Timestamp
+	p.Data = data
+	p.CapLen = ci.CaptureLength
+	p.Length = ci.Length
+	p.Interface = ci.InterfaceIndex
+	return nil
+}
+
+// ngError maps an error from pcapgo's NgReader. Errors made by the framer
+// pass through; anything else (which the framer's checks should make
+// impossible) is reported at the position NgReader had reached.
+func (s *fileSource) ngError(err error) error {
+	var te *TruncatedError
+	var re *RecordError
+	var fe *finalError
+	switch {
+	case errors.As(err, &te):
+		return te
+	case errors.As(err, &re):
+		return re
+	case errors.As(err, &fe):
+		return fe.err
+	}
+	off := s.fr.off - int64(s.ngbr.Buffered())
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return &TruncatedError{File: s.name, Offset: off, Frame: s.frame + 1, Err: io.ErrUnexpectedEOF}
+	}
+	return &RecordError{File: s.name, Offset: off, Frame: s.frame + 1, Err: err}
+}
+
+// finalError carries an error that is already fully worded through pcapgo.
+type finalError struct{ err error }
+
+func (e *finalError) Error() string { return e.err.Error() }
+func (e *finalError) Unwrap() error { return e.err }
+
+// Close implements Source. It closes the file if OpenFile opened it.
+func (s *fileSource) Close() error {
+	s.done = true
+	if c := s.closer; c != nil {
+		s.closer = nil
+		return c.Close()
+	}
+	return nil
+}
+
+// Stats implements StatsSource.
+func (s *fileSource) Stats() []FileStats {
+	st := s.stats
+	st.LinkTypes = slices.Clone(st.LinkTypes)
+	st.Warnings = slices.Clone(st.Warnings)
+	return []FileStats{st}
+}
+
+func (s *fileSource) warnf(format string, args ...any) {
+	switch n := len(s.stats.Warnings); {
+	case n < maxWarnings:
+		s.stats.Warnings = append(s.stats.Warnings, fmt.Sprintf(format, args...))
+	case n == maxWarnings:
+		s.stats.Warnings = append(s.stats.Warnings, "too many warnings, further ones dropped")
+	}
+}
