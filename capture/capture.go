@@ -117,7 +117,11 @@ func (e *RecordError) Unwrap() error { return e.Err }
 // OpenFile opens one capture file; name "-" means standard input (which is
 // then reported as "stdin" and not closed by Close).
 func OpenFile(name string) (Source, error) {
-	return openFile(name, 0)
+	s, err := openFile(name, 0)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func openFile(name string, index int) (*fileSource, error) {
@@ -139,7 +143,11 @@ func openFile(name string, index int) (*fileSource, error) {
 // OpenReader reads a capture from r; name is used in errors and statistics.
 // Close does not close r.
 func OpenReader(name string, r io.Reader) (Source, error) {
-	return open(name, r, 0, nil)
+	s, err := open(name, r, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // OpenMerged opens several files and merges their packets by timestamp
@@ -182,7 +190,7 @@ func open(name string, r io.Reader, index int, closer io.Closer) (*fileSource, e
 	s.pkt.Source = index
 	s.stats.File = name
 	br := bufio.NewReaderSize(r, bufSize)
-	magic, err := peekMagic(name, br)
+	magic, err := s.peekMagic(br)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +204,7 @@ func open(name string, r io.Reader, index int, closer io.Closer) (*fileSource, e
 		}
 		s.stats.Compressed = true
 		br = bufio.NewReaderSize(zr, bufSize)
-		if magic, err = peekMagic(name, br); err != nil {
+		if magic, err = s.peekMagic(br); err != nil {
 			return nil, err
 		}
 	}
@@ -218,7 +226,7 @@ func open(name string, r io.Reader, index int, closer io.Closer) (*fileSource, e
 // peekMagic returns the first four bytes of br, big-endian, or an error
 // naming the file if there are fewer. A gzip magic is accepted with just
 // two bytes.
-func peekMagic(name string, br *bufio.Reader) (uint32, error) {
+func (s *fileSource) peekMagic(br *bufio.Reader) (uint32, error) {
 	b, err := br.Peek(4)
 	if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
 		return 0x1f8b0000, nil
@@ -227,12 +235,15 @@ func peekMagic(name string, br *bufio.Reader) (uint32, error) {
 		return binary.BigEndian.Uint32(b), nil
 	}
 	if err != nil && err != io.EOF {
-		return 0, fmt.Errorf("%s: %w", name, err)
+		if s.stats.Compressed && err == io.ErrUnexpectedEOF {
+			return 0, &TruncatedError{File: s.name, Err: err}
+		}
+		return 0, fmt.Errorf("%s: %w", s.name, err)
 	}
 	if len(b) == 0 {
-		return 0, fmt.Errorf("%s: %w (empty file)", name, ErrNotCapture)
+		return 0, s.notCapture("empty file")
 	}
-	return 0, fmt.Errorf("%s: %w (only %d bytes)", name, ErrNotCapture, len(b))
+	return 0, s.notCapture(fmt.Sprintf("only %d bytes", len(b)))
 }
 
 func (s *fileSource) notCapture(what string) error {

@@ -423,46 +423,55 @@ func ParseMessage(b []byte) (*Message, error) {
 
 // parseChain walks the generic payload chain (RFC 2408 §3.2, RFC 7296 §3.2).
 func (m *Message) parseChain(c cursor, next PayloadType) error {
+	var firstErr error
+	fail := func(err *Error) error {
+		if firstErr != nil {
+			return firstErr
+		}
+		return err
+	}
 	for n := 0; next != PayloadNone; n++ {
 		if n >= maxPayloads {
-			return errAt("", c.off, ErrTooManyPayloads)
+			return fail(errAt("", c.off, ErrTooManyPayloads))
 		}
 		start := c.off
 		var nx, fl uint8
 		var length uint16
 		if !c.u8(&nx) || !c.u8(&fl) || !c.u16(&length) {
-			return errAt(payloadName(m.Major, uint8(next)), start, ErrTruncated)
+			return fail(errAt(PayloadName(m.Major, next), start, ErrTruncated))
 		}
 		if length < 4 {
-			return errAt(payloadName(m.Major, uint8(next)), start+2, ErrBadLength)
+			return fail(errAt(PayloadName(m.Major, next), start+2, ErrBadLength))
 		}
 		body, ok := c.sub(int(length) - 4)
 		if !ok {
-			return errAt(payloadName(m.Major, uint8(next)), start+2, ErrTruncated)
+			return fail(errAt(PayloadName(m.Major, next), start+2, ErrTruncated))
 		}
 		p := Payload{Type: next, Offset: start, Length: int(length)}
 		if m.Major == 2 {
 			p.Critical = fl&0x80 != 0
 		}
-		err := m.parsePayload(&p, PayloadType(nx), body)
-		m.Payloads = append(m.Payloads, p)
-		if err != nil {
-			return err
+		// A broken payload body does not stop the walk: its generic header
+		// still says where the next payload starts. The first error is
+		// returned once the chain is done.
+		if err := m.parsePayload(&p, PayloadType(nx), body); err != nil && firstErr == nil {
+			firstErr = err
 		}
+		m.Payloads = append(m.Payloads, p)
 		if next == PayloadSK || next == PayloadSKF {
 			// RFC 7296 §3.14: the SK payload is last; its next-payload
 			// field names the first inner payload.
 			if c.len() > 0 {
-				return errAt("SK", c.off, ErrTrailingBytes)
+				return fail(errAt("SK", c.off, ErrTrailingBytes))
 			}
-			return nil
+			return firstErr
 		}
 		next = PayloadType(nx)
 	}
 	if c.len() > 0 {
-		return errAt("", c.off, ErrTrailingBytes)
+		return fail(errAt("", c.off, ErrTrailingBytes))
 	}
-	return nil
+	return firstErr
 }
 
 func (m *Message) parsePayload(p *Payload, nx PayloadType, c cursor) error {

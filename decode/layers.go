@@ -307,3 +307,55 @@ func decodePPPoE(data []byte, p gopacket.PacketBuilder) error {
 	p.AddLayer(l)
 	return p.NextDecoder(l.NextLayerType())
 }
+
+// LayerTypeAH is the IPsec Authentication Header (RFC 4302).
+var LayerTypeAH = gopacket.RegisterLayerType(1506, gopacket.LayerTypeMetadata{Name: "AH", Decoder: gopacket.DecodeFunc(decodeAH)})
+
+// AH is the Authentication Header: ESP may follow it (ESP inside AH), so
+// the pipeline walks through it. gopacket's IPSecAH is not a DecodingLayer.
+type AH struct {
+	layers.BaseLayer
+	NextHeader layers.IPProtocol
+	SPI, Seq   uint32
+}
+
+var ahClass = gopacket.NewLayerClass([]gopacket.LayerType{LayerTypeAH, layers.LayerTypeIPSecAH})
+
+// LayerType returns LayerTypeAH.
+func (l *AH) LayerType() gopacket.LayerType { return LayerTypeAH }
+
+// CanDecode returns LayerTypeAH and gopacket's LayerTypeIPSecAH.
+func (l *AH) CanDecode() gopacket.LayerClass { return ahClass }
+
+// NextLayerType follows the next header field.
+func (l *AH) NextLayerType() gopacket.LayerType { return l.NextHeader.LayerType() }
+
+var errAHShort error = &Error{Path: "AH", Err: ErrTruncated}
+
+// DecodeFromBytes reads the header; its length is (payload len + 2) * 4
+// bytes (RFC 4302 §2.2).
+func (l *AH) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	if len(data) < 12 {
+		df.SetTruncated()
+		return errAHShort
+	}
+	n := (int(data[1]) + 2) * 4
+	if n < 12 || n > len(data) {
+		df.SetTruncated()
+		return errAHShort
+	}
+	l.NextHeader = layers.IPProtocol(data[0])
+	l.SPI = binary.BigEndian.Uint32(data[4:8])
+	l.Seq = binary.BigEndian.Uint32(data[8:12])
+	l.Contents, l.Payload = data[:n:n], data[n:]
+	return nil
+}
+
+func decodeAH(data []byte, p gopacket.PacketBuilder) error {
+	l := &AH{}
+	if err := l.DecodeFromBytes(data, p); err != nil {
+		return err
+	}
+	p.AddLayer(l)
+	return p.NextDecoder(l.NextLayerType())
+}

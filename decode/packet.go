@@ -79,6 +79,8 @@ type Frame struct {
 	IKEErr   error          // decoding error of a partly decoded IKE message
 	IKELen   int            // bytes of the IKE message as received
 	ESP      ESPHeader      // KindESP
+	AHSPI    uint32         // SPI of an AH header in front of the transport, if any
+	HasAH    bool
 	TCP      TCPInfo        // when Proto == 6
 	// Datagram describes the IP fragments a reassembled datagram was built
 	// from; nil when the packet was not fragmented.
@@ -110,6 +112,7 @@ type Decoder struct {
 	tcp   layers.TCP
 	natt  NATT
 	esp   ESP
+	ah    AH
 	ike   IKE
 
 	frags *fragmenter
@@ -127,7 +130,7 @@ func NewDecoder() *Decoder {
 	} {
 		p := gopacket.NewDecodingLayerParser(first,
 			&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ppp, &d.ip4, &d.ip6,
-			&d.udp, &d.tcp, &d.natt, &d.esp, &d.ike)
+			&d.udp, &d.tcp, &d.natt, &d.esp, &d.ah, &d.ike)
 		p.AddDecodingLayer(pppoeLayer{&d.pppoe})
 		p.IgnoreUnsupported = true
 		d.parsers[first] = p
@@ -261,6 +264,9 @@ func (d *Decoder) collect() {
 			if d.natt.Kind == NATTKeepalive {
 				f.Kind = KindKeepalive
 			}
+		case LayerTypeAH, layers.LayerTypeIPSecAH:
+			f.AHSPI, f.HasAH = d.ah.SPI, true
+			f.Proto = uint8(d.ah.NextHeader)
 		case LayerTypeESP, layers.LayerTypeIPSecESP:
 			f.Kind = KindESP
 			f.ESP = d.esp.ESPHeader
