@@ -29,7 +29,14 @@ var ErrNotCapture = errors.New("not a pcap or pcapng file")
 // Packet is one captured packet. Data is only valid until the next call to
 // Next (zero-copy where possible); copy it to keep it.
 type Packet struct {
-	Time      time.Time
+	Time time.Time
+	// Link is the link type (LINKTYPE_* number) as given in the file: the
+	// low 16 bits of the pcap header's link type field, or the link type of
+	// the pcapng interface the packet was captured on.
+	Link uint32
+	// LinkType is Link as gopacket's 8-bit layers.LinkType, which cuts
+	// link types above 255 (276, LINKTYPE_LINUX_SLL2, becomes 20). Kept for
+	// compatibility; use Link.
 	LinkType  layers.LinkType
 	Data      []byte
 	CapLen    int // captured length, len(Data)
@@ -73,8 +80,8 @@ type FileStats struct {
 	Format      string // "pcap" or "pcapng"
 	Compressed  bool   // gzip-compressed on disk
 	Packets     int
-	First, Last time.Time         // timestamps of the first and last packet, in file order
-	LinkTypes   []layers.LinkType // distinct link types of the packets read, in order of appearance
+	First, Last time.Time // timestamps of the first and last packet, in file order
+	LinkTypes   []uint32  // distinct link types (Packet.Link) of the packets read, in order of appearance
 	Warnings    []string
 }
 
@@ -288,9 +295,7 @@ func (s *fileSource) openPcap() error {
 	rd.SetSnaplen(MaxCapLen)
 	s.pcap = rd
 	s.pkt.LinkType = rd.LinkType()
-	if rawLink > 0xff {
-		s.warnf("link type %d does not fit gopacket's 8-bit layers.LinkType; packets report link type %d", rawLink, uint8(rawLink))
-	}
+	s.pkt.Link = rawLink
 	s.offset = 24
 	return nil
 }

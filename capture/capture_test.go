@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -193,8 +194,8 @@ func checkPkts(t *testing.T, got []Packet, want []tpkt, lt func(int) layers.Link
 		if g.Length != orig || g.CapLen != len(w.data) {
 			t.Errorf("frame %d: lengths %d/%d, want %d/%d", g.Frame, g.CapLen, g.Length, len(w.data), orig)
 		}
-		if g.LinkType != lt(i) {
-			t.Errorf("frame %d: link type %v, want %v", g.Frame, g.LinkType, lt(i))
+		if g.LinkType != lt(i) || g.Link != uint32(lt(i)) {
+			t.Errorf("frame %d: link type %v/%d, want %v", g.Frame, g.LinkType, g.Link, lt(i))
 		}
 		if g.Interface != w.ifc {
 			t.Errorf("frame %d: interface %d, want %d", g.Frame, g.Interface, w.ifc)
@@ -220,7 +221,7 @@ func TestPcapMicroLE(t *testing.T) {
 	st := Stats(s)
 	if len(st) != 1 || st[0].File != "le.pcap" || st[0].Packets != 20 || st[0].Format != "pcap" || st[0].Compressed ||
 		!st[0].First.Equal(ps[0].t) || !st[0].Last.Equal(ps[19].t) ||
-		len(st[0].LinkTypes) != 1 || st[0].LinkTypes[0] != layers.LinkTypeEthernet || len(st[0].Warnings) != 0 {
+		len(st[0].LinkTypes) != 1 || st[0].LinkTypes[0] != uint32(layers.LinkTypeEthernet) || len(st[0].Warnings) != 0 {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -271,7 +272,7 @@ func TestPcapng(t *testing.T) {
 	}, time.Nanosecond)
 	st := Stats(s)[0]
 	if st.Format != "pcapng" || st.Packets != 9 || len(st.LinkTypes) != 2 ||
-		st.LinkTypes[0] != layers.LinkTypeEthernet || st.LinkTypes[1] != layers.LinkTypeRaw {
+		st.LinkTypes[0] != uint32(layers.LinkTypeEthernet) || st.LinkTypes[1] != uint32(layers.LinkTypeRaw) {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -578,17 +579,92 @@ func TestPcapngMalformed(t *testing.T) {
 	}
 }
 
-func TestLinkTypeTooWide(t *testing.T) {
-	ps := samplePkts(2)
-	b, _ := buildPcap(t, false, layers.LinkTypeEthernet, ps)
+// Link types above 255 do not fit gopacket's layers.LinkType; Packet.Link
+// and FileStats.LinkTypes keep the number from the file.
+func TestLinkTypeWide(t *testing.T) {
+	const sll2 = 276 // LINKTYPE_LINUX_SLL2
+	ps := samplePkts(3)
 	le := binary.LittleEndian
-	le.PutUint32(b[20:], 276) // LINKTYPE_LINUX_SLL2
-	s := mustOpen(t, "sll2.pcap", b)
-	if _, err := readAll(t, s); err != nil {
+	b, _ := buildPcap(t, false, layers.LinkTypeEthernet, ps)
+	le.PutUint32(b[20:], sll2)
+	// Big-endian, with the FCS bits (F set, 4 bytes) in the upper half.
+	be := buildPcapBE(layers.LinkTypeEthernet, ps)
+	binary.BigEndian.PutUint32(be[20:], 1<<28|1<<26|sll2)
+	for name, b := range map[string][]byte{"sll2.pcap": b, "sll2-be.pcap": be, "sll2.pcap.gz": gz(t, b)} {
+		s := mustOpen(t, name, b)
+		got, err := readAll(t, s)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if len(got) != len(ps) {
+			t.Fatalf("%s: %d packets", name, len(got))
+		}
+		for _, p := range got {
+			if p.Link != sll2 || p.LinkType != layers.LinkType(sll2&0xff) {
+				t.Errorf("%s: frame %d: Link %d, LinkType %d", name, p.Frame, p.Link, p.LinkType)
+			}
+		}
+		if st := Stats(s)[0]; len(st.LinkTypes) != 1 || st.LinkTypes[0] != sll2 || len(st.Warnings) != 0 {
+			t.Errorf("%s: stats %+v", name, st)
+		}
+	}
+
+	// pcapng: two sections, small enough that the block checker has read
+	// the whole file before the first packet comes out.
+	for _, bo := range []interface {
+		binary.ByteOrder
+		binary.AppendByteOrder
+	}{binary.BigEndian, binary.LittleEndian} {
+		n := &ngBuilder{bo: bo}
+		n.shb()
+		n.idb(uint16(layers.LinkTypeEthernet), 0, nil)
+		n.idb(sll2, 0, nil)
+		n.epb(1, uint64(t0.UnixMicro()), mkData(40, 1), 40)
+		n.epb(0, uint64(t0.UnixMicro())+1, mkData(40, 2), 40)
+		n.epb(1, uint64(t0.UnixMicro())+2, mkData(40, 3), 40)
+		n.shb() // a section without packets
+		n.idb(uint16(layers.LinkTypeRaw), 0, nil)
+		n.shb()
+		n.idb(sll2, 0, nil)
+		n.idb(uint16(layers.LinkTypeLinuxSLL), 0, nil)
+		n.block(ngSPB, append(n.bo.AppendUint32(nil, 30), mkData(30, 4)...))
+		n.epb(1, uint64(t0.UnixMicro())+4, mkData(40, 5), 40)
+		n.epb(0, uint64(t0.UnixMicro())+5, mkData(40, 6), 40)
+		s := mustOpen(t, "sll2.pcapng", n.b)
+		got, err := readAll(t, s)
+		if err != nil {
+			t.Fatal(bo, err)
+		}
+		want := []uint32{sll2, 1, sll2, sll2, 113, sll2}
+		if len(got) != len(want) {
+			t.Fatalf("%v: %d packets, want %d", bo, len(got), len(want))
+		}
+		for i, p := range got {
+			if p.Link != want[i] || p.LinkType != layers.LinkType(want[i]&0xff) {
+				t.Errorf("%v: frame %d: Link %d, LinkType %d; want %d", bo, p.Frame, p.Link, p.LinkType, want[i])
+			}
+		}
+		// (The simple packet block has no timestamp: one out-of-order warning.)
+		if st := Stats(s)[0]; !slices.Equal(st.LinkTypes, []uint32{sll2, 1, 113}) || len(st.Warnings) != 1 {
+			t.Errorf("%v: stats %+v", bo, st)
+		}
+	}
+
+	// The same through pcapgo's writer, with the IDB's link type patched.
+	ng, _ := buildPcapng(t, ps) // interface 0 Ethernet, 1 raw IP
+	i := int(le.Uint32(ng[4:])) // the first IDB follows the section header
+	if le.Uint32(ng[i:]) != ngIDB || le.Uint16(ng[i+8:]) != uint16(layers.LinkTypeEthernet) {
+		t.Fatalf("no Ethernet IDB after the section header in pcapgo's output")
+	}
+	le.PutUint16(ng[i+8:], sll2)
+	got, err := readAll(t, mustOpen(t, "patched.pcapng", ng))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if w := Stats(s)[0].Warnings; len(w) != 1 || !strings.Contains(w[0], "link type 276") {
-		t.Errorf("warnings %q", w)
+	for j, p := range got {
+		if p.Interface == 0 && p.Link != sll2 || p.Interface == 1 && p.Link != uint32(layers.LinkTypeRaw) {
+			t.Errorf("patched: frame %d: interface %d, Link %d", j+1, p.Interface, p.Link)
+		}
 	}
 }
 

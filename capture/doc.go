@@ -23,8 +23,9 @@
 //   - Malformed records (captured length above [MaxCapLen], pcapng blocks
 //     whose lengths or options do not add up, unknown interface ids, ...)
 //     give a [*RecordError] naming the file, the frame and the byte offset;
-//     hostile input never makes the reader panic or allocate more than
-//     about [MaxCapLen] per packet buffer. pcapng blocks are checked by this
+//     hostile input never makes the reader panic, and never makes it
+//     allocate more than [MaxCapLen] for a packet buffer or 16 MiB for a
+//     pcapng metadata block. pcapng blocks are checked by this
 //     package before pcapgo sees them, because pcapgo's NgReader trusts
 //     lengths it reads (it can panic on a bad timestamp resolution, allocate
 //     a buffer of any size the file asks for, or lose block sync).
@@ -44,6 +45,6 @@
 //
 // gopacket's layers.LinkType is only 8 bits wide, so a link type above 255
 // (for example 276, LINKTYPE_LINUX_SLL2) cannot be represented: pcapgo
-// truncates it, and this package adds a warning to the file's FileStats
-// when it sees one.
+// truncates it, and so does Packet.LinkType. Packet.Link and
+// FileStats.LinkTypes hold the link type numbers as given in the file.
 package capture

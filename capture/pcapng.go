@@ -66,11 +66,43 @@ type ngFramer struct {
 	pass    int64  // bytes of the current block to pass through unchecked
 	err     error  // sticky
 
-	section  bool   // a section header has been read
-	big      bool   // byte order of the current section
-	nIfaces  int    // interfaces defined in the current section
-	snap0    uint32 // (adjusted) snaplen of interface 0
-	warnedLT bool
+	section bool   // a section header has been read
+	big     bool   // byte order of the current section
+	nIfaces int    // interfaces defined in the current section
+	snap0   uint32 // (adjusted) snaplen of interface 0
+
+	// sections holds the link types of the interfaces of the sections the
+	// framer has entered that may still hold packets NgReader has not
+	// returned (the framer reads ahead of NgReader, possibly into the
+	// next section). The last one is the current section.
+	sections []ngSection
+}
+
+// ngSection is what the framer records of one pcapng section.
+type ngSection struct {
+	first int      // frame number of the section's first packet (if it has any)
+	links []uint16 // link type of each interface, by interface id
+}
+
+// linkType returns the link type of interface ifc in the section that holds
+// frame number frame. Frames must be asked for in increasing order:
+// sections before the one holding frame are forgotten.
+func (f *ngFramer) linkType(frame, ifc int) (uint32, bool) {
+	n := 0
+	for n+1 < len(f.sections) && f.sections[n+1].first <= frame {
+		n++
+	}
+	if n > 0 {
+		f.sections = slices.Delete(f.sections, 0, n)
+	}
+	if len(f.sections) == 0 {
+		return 0, false
+	}
+	links := f.sections[0].links
+	if ifc < 0 || ifc >= len(links) {
+		return 0, false
+	}
+	return uint32(links[ifc]), true
 }
 
 // Read implements io.Reader for NgReader.
@@ -208,6 +240,7 @@ func (f *ngFramer) nextBlock() error {
 			return err
 		}
 		f.nIfaces, f.snap0 = 0, 0
+		f.sections = append(f.sections, ngSection{first: f.packets + 1})
 	case ngIDB:
 		if blen < 20 || blen > maxMetaBlock {
 			return f.bad("interface description: bad block length %d", blen)
@@ -218,10 +251,8 @@ func (f *ngFramer) nextBlock() error {
 		if err := f.checkOptions("interface description", b[16:blen-4], true); err != nil {
 			return err
 		}
-		if lt := f.u16(b[8:10]); lt > 0xff && !f.warnedLT {
-			f.warnedLT = true
-			f.src.warnf("interface %d: link type %d does not fit gopacket's 8-bit layers.LinkType; packets report link type %d", f.nIfaces, lt, uint8(lt))
-		}
+		sec := &f.sections[len(f.sections)-1]
+		sec.links = append(sec.links, f.u16(b[8:10]))
 		// Snaplen 0 means unlimited; either way, bound the buffer NgReader
 		// allocates. Packets are limited to MaxCapLen separately.
 		snap := f.u32(b[12:16])

@@ -34,7 +34,7 @@ type fileSource struct {
 	done  bool
 	stats FileStats
 
-	lastLT                              layers.LinkType
+	lastLT                              uint32
 	warnedOrder, warnedSnap, warnedLong bool
 }
 
@@ -65,10 +65,10 @@ func (s *fileSource) Next() (*Packet, error) {
 		s.warnf("frame %d: timestamp earlier than the previous frame's (file not in time order)", s.frame)
 	}
 	st.Last = p.Time
-	if p.LinkType != s.lastLT || len(st.LinkTypes) == 0 {
-		s.lastLT = p.LinkType
-		if !slices.Contains(st.LinkTypes, p.LinkType) {
-			st.LinkTypes = append(st.LinkTypes, p.LinkType)
+	if p.Link != s.lastLT || len(st.LinkTypes) == 0 {
+		s.lastLT = p.Link
+		if !slices.Contains(st.LinkTypes, p.Link) {
+			st.LinkTypes = append(st.LinkTypes, p.Link)
 		}
 	}
 	return p, nil
@@ -140,6 +140,13 @@ func (s *fileSource) nextNg() error {
 	p := &s.pkt
 	if len(ci.AncillaryData) > 0 {
 		p.LinkType, _ = ci.AncillaryData[0].(layers.LinkType)
+	}
+	// The framer saw the interface's full 16-bit link type; pcapgo's is
+	// cut to 8 bits.
+	if lt, ok := s.fr.linkType(s.frame+1, ci.InterfaceIndex); ok {
+		p.Link = lt
+	} else {
+		p.Link = uint32(p.LinkType)
 	}
 	p.Time = ci.Timestamp
 	p.Data = data

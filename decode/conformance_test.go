@@ -42,19 +42,19 @@ type frameFacts struct {
 }
 
 type ikeFacts struct {
-	ISPI      string          `json:"ispi"`
-	RSPI      string          `json:"rspi"`
-	Version   string          `json:"version"`
-	Exchange  *int            `json:"exchange,omitempty"`
-	Flags     int             `json:"flags"`
-	MsgID     uint32          `json:"msgid"`
-	Length    *int            `json:"length,omitempty"`
-	Payloads  []int           `json:"payloads"`
-	Notify    []int           `json:"notify,omitempty"`
-	VendorIDs []string        `json:"vendor_ids,omitempty"`
-	Proposals []proposalFacts `json:"proposals,omitempty"`
-	Malformed bool            `json:"malformed,omitempty"`
-	Reassembled bool          `json:"reassembled,omitempty"`
+	ISPI        string          `json:"ispi"`
+	RSPI        string          `json:"rspi"`
+	Version     string          `json:"version"`
+	Exchange    *int            `json:"exchange,omitempty"`
+	Flags       int             `json:"flags"`
+	MsgID       uint32          `json:"msgid"`
+	Length      *int            `json:"length,omitempty"`
+	Payloads    []int           `json:"payloads"`
+	Notify      []int           `json:"notify,omitempty"`
+	VendorIDs   []string        `json:"vendor_ids,omitempty"`
+	Proposals   []proposalFacts `json:"proposals,omitempty"`
+	Malformed   bool            `json:"malformed,omitempty"`
+	Reassembled bool            `json:"reassembled,omitempty"`
 }
 
 type proposalFacts struct {
@@ -103,7 +103,7 @@ func ourFacts(t *testing.T, path string) map[int]frameFacts {
 			}
 			t.Fatalf("%s: %v", path, err)
 		}
-		f := d.Decode(uint32(p.LinkType), p.Data, p.Time, p.Frame)
+		f := d.Decode(p.Link, p.Data, p.Time, p.Frame)
 		ff := frameFacts{Frame: p.Frame}
 		switch f.Kind {
 		case decode.KindIKE:

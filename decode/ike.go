@@ -200,6 +200,10 @@ type Message struct {
 	// Anomalies are problems that did not stop decoding, such as a header
 	// length that disagrees with the datagram.
 	Anomalies []error
+	// Digest is an FNV-1a hash of the message bytes, so that a
+	// retransmission (the same bytes sent again) can be recognised without
+	// keeping the bytes.
+	Digest uint64
 }
 
 // Payload is one payload of the chain. Exactly one of the typed pointers is
@@ -399,7 +403,7 @@ func ParseMessage(b []byte) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Message{Header: h}
+	m := &Message{Header: h, Digest: fnv1a(b)}
 	body := b[HeaderLen:]
 	switch {
 	case h.Length < HeaderLen:
@@ -915,4 +919,13 @@ func (ts *TrafficSelectors) parse(name string, c cursor) error {
 		return errAt(name, c.off, ErrBadLength)
 	}
 	return nil
+}
+
+func fnv1a(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }

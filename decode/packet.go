@@ -81,7 +81,7 @@ type Frame struct {
 	ESP      ESPHeader      // KindESP
 	AHSPI    uint32         // SPI of an AH header in front of the transport, if any
 	HasAH    bool
-	TCP      TCPInfo        // when Proto == 6
+	TCP      TCPInfo // when Proto == 6
 	// Datagram describes the IP fragments a reassembled datagram was built
 	// from; nil when the packet was not fragmented.
 	Datagram *Datagram
@@ -133,6 +133,10 @@ func NewDecoder() *Decoder {
 			&d.udp, &d.tcp, &d.natt, &d.esp, &d.ah, &d.ike)
 		p.AddDecodingLayer(pppoeLayer{&d.pppoe})
 		p.IgnoreUnsupported = true
+		// No input may cause a panic, and we do not rely on recover():
+		// gopacket's panic recovery is off, so a panicking layer shows up
+		// in tests and fuzzing instead of as a decoding error.
+		p.IgnorePanic = true
 		d.parsers[first] = p
 	}
 	d.decoded = make([]gopacket.LayerType, 0, 16)

@@ -6,6 +6,7 @@ package report
 import (
 	"encoding/hex"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -19,10 +20,13 @@ func Escape(b []byte) string {
 		switch {
 		case r == '\\':
 			sb.WriteString(`\\`)
-		case r == utf8.RuneError && n <= 1, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0,
-			r == 0x2028, r == 0x2029, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-			// Control characters, C1 controls, and bidi overrides that could
-			// reorder what a terminal shows.
+		case r == utf8.RuneError && n <= 1, !unicode.IsPrint(r):
+			// Invalid UTF-8, control characters (C0, DEL, C1), and what is
+			// not printable: format characters such as the bidi overrides
+			// that could reorder what a terminal shows (U+202A-202E,
+			// U+2066-2069), zero-width characters, line and paragraph
+			// separators, spaces other than U+0020, private use and
+			// unassigned code points.
 			for _, c := range b[:n] {
 				sb.WriteString(`\x`)
 				sb.WriteByte(hexDigits[c>>4])

@@ -132,7 +132,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			break
 		}
 		n.packets++
-		f := d.Decode(uint32(p.LinkType), p.Data, p.Time, p.Frame)
+		f := d.Decode(p.Link, p.Data, p.Time, p.Frame)
 		m := report.Meta{Frame: p.Frame, Time: p.Time}
 		if len(files) > 1 {
 			m.File = files[p.Source]

@@ -30,7 +30,9 @@ func main() {
 const usage = `usage: ikescope COMMAND [flags] ...
 
 commands:
+  analyze [flags] CAPTURE...               follow every IKE SA and say what failed (also: ikescope CAPTURE)
   decode  [-v] [-T text|json] CAPTURE...   decode every IKE and ESP packet
+  explain CODE|NAME                        explain a Windows IKE/IPsec error (--list for all)
   version                                  print the version
 
 Run 'ikescope COMMAND --help' for the flags of a command.
@@ -47,6 +49,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "decode":
 		return runDecode(args[1:], stdin, stdout, stderr)
+	case "analyze":
+		return runAnalyze(args[1:], stdin, stdout, stderr)
+	case "explain":
+		return runExplain(args[1:], stdout, stderr)
 	case "version", "--version":
 		io.WriteString(stdout, "ikescope "+version+"\n")
 		return exitOK
@@ -54,9 +60,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, usage)
 		return exitOK
 	}
-	if strings.HasPrefix(args[0], "-") {
+	if strings.HasPrefix(args[0], "-") && args[0] != "-" {
 		io.WriteString(stderr, usage)
 		return exitUsage
+	}
+	if _, err := os.Stat(args[0]); err == nil || args[0] == "-" {
+		// `ikescope CAPTURE` is `ikescope analyze CAPTURE`.
+		return runAnalyze(args, stdin, stdout, stderr)
 	}
 	io.WriteString(stderr, "ikescope: unknown command "+args[0]+"\n"+usage)
 	return exitUsage

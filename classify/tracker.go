@@ -1,0 +1,620 @@
+package classify
+
+import (
+	"encoding/hex"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Config holds the limits that decide when a pending negotiation has been
+// abandoned. They are parameters because implementations differ.
+type Config struct {
+	// MMLimit is how long phase 1 may take before it counts as failed.
+	MMLimit time.Duration
+	// QMLimit is how long a phase-2 negotiation may take.
+	QMLimit time.Duration
+	// AcquireLimit is how long after phase 1 a phase 2 must start.
+	AcquireLimit time.Duration
+	// GiveUp is the silence after which a pending negotiation is taken as
+	// abandoned (retransmissions ran out).
+	GiveUp time.Duration
+	// Local names the local address; the initiator when unset.
+	Local netip.Addr
+	// MaxSAs caps the live SAs; the oldest idle ones are evicted beyond it.
+	MaxSAs int
+}
+
+// Profiles are timer sets of common implementations.
+var Profiles = map[string]Config{
+	// Windows IKEEXT: IKEv2 retransmits for at least 120 s
+	// (retransmitDurationSecs); the IKEv1 schedule is not published, and
+	// main mode fails with MM_DELAY_DROP after about a minute.
+	"windows": {MMLimit: 120 * time.Second, QMLimit: 120 * time.Second, AcquireLimit: 60 * time.Second, GiveUp: 65 * time.Second},
+	// strongSwan: 4 s x 1.8^n, 5 retries: gives up after about 165 s.
+	"strongswan": {MMLimit: 170 * time.Second, QMLimit: 170 * time.Second, AcquireLimit: 60 * time.Second, GiveUp: 100 * time.Second},
+	// libreswan: retransmit-timeout 60 s by default.
+	"libreswan": {MMLimit: 65 * time.Second, QMLimit: 65 * time.Second, AcquireLimit: 60 * time.Second, GiveUp: 35 * time.Second},
+}
+
+// DefaultConfig is the default: the strongSwan timers, the most patient of
+// the common implementations, so that no slow peer is called failed early.
+func DefaultConfig() Config {
+	c := Profiles["strongswan"]
+	c.MaxSAs = 100000
+	return c
+}
+
+// Tracker follows IKE SAs. Feed it every decoded frame in time order with
+// Observe; call Finish at the end of the capture.
+type Tracker struct {
+	cfg    Config
+	byISPI map[uint64]*SA
+	live   []*SA
+	esp    map[espKey]*ESPStats
+	nextID int
+	now    time.Time
+	// Emit receives each SA when its verdict is final (streaming); may be nil.
+	Emit func(*SA)
+	// Evicted counts SAs evicted by the MaxSAs cap.
+	Evicted int
+	done    []*SA
+	// KeepDone keeps finished SAs for Results (the default for analyze);
+	// live capture turns it off and relies on Emit.
+	KeepDone  bool
+	smb       smbWatch
+	orphanESP []*ESPStats
+	// Discontinuities records where the capture clock went backwards.
+	Discontinuities []Evidence
+}
+
+type espKey struct {
+	spi      uint32
+	src, dst netip.Addr
+}
+
+// NewTracker returns a Tracker with the given limits.
+func NewTracker(cfg Config) *Tracker {
+	if cfg.MaxSAs <= 0 {
+		cfg.MaxSAs = 100000
+	}
+	return &Tracker{cfg: cfg, byISPI: map[uint64]*SA{}, esp: map[espKey]*ESPStats{}, KeepDone: true}
+}
+
+// Input is one decoded frame with where it came from.
+type Input struct {
+	Frame  int
+	Source int
+	Time   time.Time
+	F      *decode.Frame
+}
+
+// Observe takes one decoded frame. The frame may be reused after it returns.
+func (t *Tracker) Observe(in Input) {
+	if !t.now.IsZero() && in.Time.Before(t.now.Add(-t.cfg.GiveUp)) {
+		// The clock jumped back by more than the give-up gap: captures
+		// concatenated out of order (nDPI/ipsec_isakmp_esp.pcap goes back
+		// 19 hours at frame 287). Everything open is judged at the old
+		// clock and the run starts over from the new time.
+		t.Discontinuities = append(t.Discontinuities, Evidence{Frame: in.Frame, Time: in.Time,
+			Text: "capture time goes back by " + dur(t.now.Sub(in.Time)) + ": open SAs were judged at the earlier end"})
+		t.Finish()
+		t.now = in.Time
+	}
+	if in.Time.After(t.now) {
+		t.now = in.Time
+	}
+	f := in.F
+	switch f.Kind {
+	case decode.KindIKE:
+		if f.IKE != nil && (f.IKE.Major == 1 || f.IKE.Major == 2) {
+			t.observeIKE(in)
+		}
+	case decode.KindESP:
+		t.observeESP(in)
+	case decode.KindOther:
+		if f.Proto == 6 {
+			t.smb.observe(in)
+		}
+	}
+	t.expire()
+}
+
+// Advance moves the clock without a packet (live capture when idle), so that
+// limits can expire.
+func (t *Tracker) Advance(now time.Time) {
+	if now.After(t.now) {
+		t.now = now
+	}
+	t.expire()
+}
+
+// LostDatagrams ties IP datagrams that never completed to the SA whose IKE
+// header their first fragment carried.
+func (t *Tracker) LostDatagrams(dgs []*decode.Datagram) {
+	for _, dg := range dgs {
+		if dg.IKE == nil {
+			continue
+		}
+		if sa := t.byISPI[dg.IKE.InitSPI]; sa != nil {
+			sa.fragsLost = append(sa.fragsLost, dg)
+			sa.Events = append(sa.Events, Event{Type: "ip_fragments_lost", Frame: firstRef(dg), Time: dg.First,
+				Text: "IKE message of " + itoa(dg.IKELen) + " bytes sent in IP fragments; " + itoa(len(dg.Fragments)) + " arrived, the datagram was never complete"})
+		}
+	}
+}
+
+func firstRef(dg *decode.Datagram) int {
+	if len(dg.Fragments) == 0 {
+		return 0
+	}
+	return dg.Fragments[0].Ref
+}
+
+func (t *Tracker) observeIKE(in Input) {
+	f, m := in.F, in.F.IKE
+	sa := t.byISPI[m.InitSPI]
+	if sa != nil && sa.RespSPI != 0 && m.RespSPI != 0 && m.RespSPI != sa.RespSPI {
+		// Same initiator cookie, different responder: a new SA.
+		sa = nil
+	}
+	if sa != nil && sa.finalized {
+		sa = nil
+	}
+	if sa == nil {
+		sa = t.newSA(in)
+	}
+	dir := I2R
+	if f.Src.Addr() == sa.Responder.Addr() && f.Dst.Addr() == sa.Initiator.Addr() {
+		dir = R2I
+	} else if m.Major == 2 && sa.Initiator.Addr() == f.Src.Addr() && sa.Responder.Addr() == f.Dst.Addr() {
+		dir = I2R
+	} else if f.Src.Addr() != sa.Initiator.Addr() {
+		dir = R2I
+	}
+	if m.Major == 2 {
+		// The I flag names the original initiator regardless of who sends.
+		if m.Initiator() {
+			dir = I2R
+		} else {
+			dir = R2I
+		}
+	}
+	// NAT-T port floating (RFC 3947 §4): follow the new ports.
+	if f.Src.Port() == decode.PortNATT || f.Dst.Port() == decode.PortNATT {
+		if !sa.NATT {
+			sa.NATT = true
+			sa.Events = append(sa.Events, Event{Type: "natt", Frame: in.Frame, Time: in.Time, Text: "IKE moved to UDP 4500 (NAT traversal)"})
+		}
+	}
+	if dir == I2R {
+		sa.Initiator, sa.Responder = f.Src, f.Dst
+	} else {
+		sa.Initiator, sa.Responder = f.Dst, f.Src
+	}
+	if m.RespSPI != 0 && sa.RespSPI == 0 {
+		sa.RespSPI = m.RespSPI
+	}
+	sa.lastSeen, sa.lastFrame = in.Time, in.Frame
+	t.addMessage(sa, in, dir)
+}
+
+func (t *Tracker) newSA(in Input) *SA {
+	f, m := in.F, in.F.IKE
+	t.nextID++
+	sa := &SA{ID: t.nextID, Version: int(m.Major), InitSPI: m.InitSPI, RespSPI: m.RespSPI, Started: in.Time}
+	sa.Initiator, sa.Responder = f.Src, f.Dst
+	if m.Major == 2 && !m.Initiator() {
+		sa.Initiator, sa.Responder = f.Dst, f.Src
+	} else if m.Major == 1 && m.RespSPI != 0 && m.Exchange == decode.ExchangeMainMode && !hasPayload(m, decode.PayloadSA) {
+		// Started mid-negotiation: guess the direction from the ports
+		// only when nothing better is known.
+	}
+	switch {
+	case m.Major == 2:
+		sa.Mode = "ikev2"
+	case m.Exchange == decode.ExchangeAggressive:
+		sa.Mode = "aggressive"
+	default:
+		sa.Mode = "main"
+	}
+	// A new SA between the same peers supersedes one still negotiating
+	// (DESIGN rule 4); an established one is superseded when it is rekeyed.
+	for _, old := range t.live {
+		if old.finalized || !samePeers(old, sa) {
+			continue
+		}
+		if old.supersededBy == nil {
+			old.supersededBy = sa
+		}
+	}
+	t.byISPI[m.InitSPI] = sa
+	t.live = append(t.live, sa)
+	if len(t.live) > t.cfg.MaxSAs {
+		t.evictOldest()
+	}
+	return sa
+}
+
+func samePeers(a, b *SA) bool {
+	return (a.Initiator.Addr() == b.Initiator.Addr() && a.Responder.Addr() == b.Responder.Addr()) ||
+		(a.Initiator.Addr() == b.Responder.Addr() && a.Responder.Addr() == b.Initiator.Addr())
+}
+
+func (t *Tracker) evictOldest() {
+	var old *SA
+	for _, sa := range t.live {
+		if !sa.finalized && (old == nil || sa.lastSeen.Before(old.lastSeen)) {
+			old = sa
+		}
+	}
+	if old != nil {
+		t.Evicted++
+		t.finalize(old, true)
+	}
+}
+
+func hasPayload(m *decode.Message, pt decode.PayloadType) bool {
+	for i := range m.Payloads {
+		if m.Payloads[i].Type == pt {
+			return true
+		}
+	}
+	return false
+}
+
+func phaseOf(version int, x decode.ExchangeType) int {
+	switch x {
+	case decode.ExchangeMainMode, decode.ExchangeAggressive, decode.ExchangeIKESAInit, decode.ExchangeIKEAuth,
+		decode.ExchangeBase, decode.ExchangeAuthOnly:
+		return 1
+	case decode.ExchangeQuickMode, decode.ExchangeCreateChildSA:
+		return 2
+	}
+	return 0
+}
+
+func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
+	m := in.F.IKE
+	// Find the exchange: IKEv1 phase 1 by type (message ID 0), others by
+	// type and message ID.
+	var x *Exchange
+	for i := len(sa.Exchanges) - 1; i >= 0; i-- {
+		e := sa.Exchanges[i]
+		if e.Type == m.Exchange && e.MsgID == m.MsgID {
+			x = e
+			break
+		}
+	}
+	// IKEv2: a new request after the exchange got its answer is a new
+	// exchange (an IKE_SA_INIT retried after INVALID_KE_PAYLOAD or COOKIE,
+	// or a message ID reused by a broken peer).
+	if x != nil && m.Major == 2 && !m.Response() && x.Completed {
+		if msgRetransmit(x, m, dir) == nil {
+			x = nil
+		}
+	}
+	if x == nil {
+		x = &Exchange{Type: m.Exchange, Name: m.ExchangeName(), MsgID: m.MsgID, Phase: phaseOf(sa.Version, m.Exchange), Start: in.Time}
+		sa.Exchanges = append(sa.Exchanges, x)
+		if sa.Established.IsZero() && len(sa.Phase1()) == 0 && x.Phase != 1 {
+			// The capture started after phase 1: an exchange that needs an
+			// IKE SA shows that one was up.
+			sa.Established = in.Time
+			sa.Events = append(sa.Events, Event{Type: "capture_started_late", Frame: in.Frame, Time: in.Time,
+				Text: "the capture starts after phase 1: first seen is " + x.Name})
+		}
+	}
+	if prev := msgRetransmit(x, m, dir); prev != nil {
+		prev.SendTimes = append(prev.SendTimes, in.Time)
+		prev.Frames = append(prev.Frames, in.Frame)
+		if prev.Retransmissions() == 1 {
+			sa.Events = append(sa.Events, Event{Type: "retransmitted", Frame: in.Frame, Time: in.Time,
+				Text: x.Name + " " + dir.String() + " message retransmitted"})
+		}
+		return
+	}
+	msg := &Message{Frame: in.Frame, Source: in.Source, Time: in.Time, Dir: dir, Length: int(m.Length),
+		Encrypted: m.Encrypted(), SendTimes: []time.Time{in.Time}, Frames: []int{in.Frame}, digest: m.Digest}
+	if dg := in.F.Datagram; dg != nil {
+		msg.IPFragments = len(dg.Fragments)
+		sa.Events = append(sa.Events, Event{Type: "ip_fragmented", Frame: in.Frame, Time: in.Time,
+			Text: x.Name + " message of " + itoa(int(m.Length)) + " bytes arrived in " + itoa(len(dg.Fragments)) + " IP fragments"})
+	}
+	for i := range m.Payloads {
+		p := &m.Payloads[i]
+		msg.Payloads = append(msg.Payloads, p.Type)
+		t.notePayload(sa, x, msg, in, dir, p)
+	}
+	x.Messages = append(x.Messages, msg)
+	t.step(sa, x, msg, in, dir)
+}
+
+// msgRetransmit returns the earlier message this one repeats, if any: the
+// same sender, the same exchange and the same bytes.
+func msgRetransmit(x *Exchange, m *decode.Message, dir Dir) *Message {
+	for _, prev := range x.Messages {
+		if prev.Dir == dir && prev.digest == m.Digest && prev.Length == int(m.Length) {
+			return prev
+		}
+	}
+	return nil
+}
+
+func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir Dir, p *decode.Payload) {
+	major := uint8(sa.Version)
+	switch {
+	case p.SA != nil && x.Phase == 1:
+		props := proposalsOf(major, p.SA)
+		if dir == I2R {
+			sa.Offered = props
+		} else if len(props) > 0 {
+			sa.Proposal = &props[0]
+		}
+	case p.Type == decode.PayloadVendorID || p.Type == decode.PayloadVendorIDv2:
+		h := hex.EncodeToString(p.Data)
+		for _, v := range sa.VendorIDs {
+			if v.Hex == h && v.Dir == dir {
+				return
+			}
+		}
+		sa.VendorIDs = append(sa.VendorIDs, VendorID{Hex: h, Name: decode.VendorName(p.Data), Dir: dir})
+	case p.Notify != nil:
+		n := p.Notify
+		msg.Notifies = append(msg.Notifies, n.Type)
+		if n.HasWinError {
+			sa.statusCode, sa.statusFrame, sa.statusPhase = n.WinError, in.Frame, x.Phase
+			sa.Events = append(sa.Events, Event{Type: "windows_status", Frame: in.Frame, Time: in.Time,
+				Text: "Microsoft status notify: Windows error " + winName(n.WinError)})
+		}
+		if n.Type == decode.NotifyResponderLifetime && dir == R2I && x.Phase == 1 && sa.Proposal != nil {
+			// RFC 2407 §4.6.3.1: the responder's lifetime overrides.
+			applyLifetime(sa.Proposal, n.Attrs, true)
+		}
+		if n.IsError() && n.Type != decode.NotifyMSStatus {
+			phase := x.Phase
+			if phase == 0 {
+				// An informational notify speaks for the negotiation in
+				// progress.
+				phase = 2
+				if sa.Established.IsZero() {
+					phase = 1
+				}
+			}
+			sa.errNotify = append(sa.errNotify, notifySeen{Type: n.Type, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: phase})
+			sa.Events = append(sa.Events, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time,
+				Text: side(dir) + " sent " + n.Name()})
+		}
+		if sa.Version == 2 && (n.Type == decode.NotifyInvalidKEPayload || n.Type == 16390) && dir == R2I {
+			x.Rejected = true
+		}
+	case p.Delete != nil:
+		sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true, IKE: p.Delete.Protocol == 1})
+	case p.Encrypted != nil:
+		msg.InnerNext = p.Encrypted.InnerNext
+		if p.Type == decode.PayloadSKF {
+			if !hasEvent(sa, "ike_fragmented") {
+				sa.Events = append(sa.Events, Event{Type: "ike_fragmented", Frame: in.Frame, Time: in.Time,
+					Text: "IKEv2 fragmentation (RFC 7383) in use: " + x.Name + " sent in " + itoa(int(p.Encrypted.FragTotal)) + " fragments"})
+			}
+		}
+		if x.Type == decode.ExchangeInformationalV2 && p.Encrypted.InnerNext == decode.PayloadDeletev2 && !in.F.IKE.Response() {
+			sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true})
+		}
+	case p.Fragment != nil:
+		if !hasEvent(sa, "ike_fragmented") {
+			sa.Events = append(sa.Events, Event{Type: "ike_fragmented", Frame: in.Frame, Time: in.Time,
+				Text: "IKEv1 fragmentation in use (payload 132)"})
+		}
+	}
+}
+
+func hasEvent(sa *SA, typ string) bool {
+	for _, e := range sa.Events {
+		if e.Type == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// step advances the exchange state after a new distinct message.
+func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
+	if x.Completed {
+		return
+	}
+	m := in.F.IKE
+	done := false
+	switch {
+	case sa.Version == 2:
+		done = m.Response()
+	case x.Type == decode.ExchangeMainMode:
+		// RFC 2409 §5: six messages, three each way; the sixth completes.
+		// MM6 is the only encrypted responder message of main mode, so it
+		// also completes an exchange whose start the capture missed.
+		done = x.distinct(R2I) >= 3 || (msg.Encrypted && dir == R2I)
+	case x.Type == decode.ExchangeAggressive:
+		done = x.distinct(I2R) >= 2 && x.distinct(R2I) >= 1
+	case x.Type == decode.ExchangeQuickMode:
+		// RFC 2409 §5.5: three messages; the third (i2r) completes.
+		done = x.distinct(I2R) >= 2 && x.distinct(R2I) >= 1
+	case x.Type == decode.ExchangeInformational:
+		// One-way; an R-U-THERE is answered by an R-U-THERE-ACK in its own
+		// informational exchange.
+		done = true
+	case x.Type == decode.ExchangeTransaction:
+		done = x.distinct(R2I) >= 1 && x.distinct(I2R) >= 1
+	}
+	if !done {
+		return
+	}
+	x.Completed = true
+	x.End = in.Time
+	switch {
+	case sa.Version == 1 && x.Phase == 1:
+		t.phase1Done(sa, in)
+	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth:
+		t.phase1Done(sa, in)
+		sa.Children = append(sa.Children, &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time})
+	case x.Phase == 2:
+		c := &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time}
+		for _, old := range sa.Children {
+			if !old.Rekeyed {
+				old.Rekeyed = len(sa.Children) > 0 && sa.Version == 2 && hasNotifyType(x, 16393)
+			}
+		}
+		if len(sa.Children) > 0 {
+			sa.Events = append(sa.Events, Event{Type: "rekey", Frame: in.Frame, Time: in.Time, Text: x.Name + " created another child SA (rekey or new traffic)"})
+		}
+		sa.Children = append(sa.Children, c)
+	}
+}
+
+func hasNotifyType(x *Exchange, typ uint16) bool {
+	for _, m := range x.Messages {
+		for _, n := range m.Notifies {
+			if n == typ {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (t *Tracker) phase1Done(sa *SA, in Input) {
+	if !sa.Established.IsZero() {
+		return
+	}
+	sa.Established = in.Time
+	if sa.Proposal != nil && sa.Proposal.DHGroupID != 0 && decode.DHGroupWeak(sa.Proposal.DHGroupID) {
+		sa.Events = append(sa.Events, Event{Type: "weak_crypto", Frame: in.Frame, Time: in.Time,
+			Text: "negotiated DH group " + sa.Proposal.DHGroup + " is weak"})
+	}
+	if d := in.Time.Sub(sa.Started); d > 10*time.Second {
+		sa.Events = append(sa.Events, Event{Type: "slow_phase1", Frame: in.Frame, Time: in.Time, Text: "phase 1 took " + dur(d)})
+	}
+}
+
+func (t *Tracker) observeESP(in Input) {
+	f := in.F
+	k := espKey{spi: f.ESP.SPI, src: f.Src.Addr(), dst: f.Dst.Addr()}
+	st := t.esp[k]
+	if st == nil {
+		st = &ESPStats{SPI: f.ESP.SPI, Src: f.Src, Dst: f.Dst, NATT: f.NATT, First: in.Time, FirstFrame: in.Frame}
+		t.esp[k] = st
+		if sa := t.saForESP(f); sa != nil {
+			st.Dir = I2R
+			if f.Src.Addr() == sa.Responder.Addr() {
+				st.Dir = R2I
+			}
+			sa.ESP = append(sa.ESP, st)
+		} else {
+			t.orphanESP = append(t.orphanESP, st)
+		}
+	} else if f.ESP.Seq > st.LastSeq+1 {
+		st.SeqGaps += uint64(f.ESP.Seq - st.LastSeq - 1)
+	}
+	st.Packets++
+	st.Bytes += uint64(f.ESP.Len)
+	st.Last = in.Time
+	st.LastSeq = f.ESP.Seq
+}
+
+// saForESP ties ESP to the most recent IKE SA between the same endpoints.
+func (t *Tracker) saForESP(f *decode.Frame) *SA {
+	var best *SA
+	for _, sa := range t.live {
+		if (sa.Initiator.Addr() == f.Src.Addr() && sa.Responder.Addr() == f.Dst.Addr()) ||
+			(sa.Initiator.Addr() == f.Dst.Addr() && sa.Responder.Addr() == f.Src.Addr()) {
+			if best == nil || sa.Started.After(best.Started) {
+				best = sa
+			}
+		}
+	}
+	return best
+}
+
+// expire finalises SAs whose limits passed.
+func (t *Tracker) expire() {
+	if len(t.live) == 0 {
+		return
+	}
+	keep := t.live[:0]
+	for _, sa := range t.live {
+		if !sa.finalized && t.idleDone(sa) {
+			t.finalize(sa, true)
+		}
+		if !sa.finalized {
+			keep = append(keep, sa)
+		}
+	}
+	for i := len(keep); i < len(t.live); i++ {
+		t.live[i] = nil
+	}
+	t.live = keep
+}
+
+// idleDone reports whether the SA's outcome can no longer change: nothing
+// pending, or silent beyond the give-up gap. Established SAs with ESP stay
+// open until the capture ends or they go quiet.
+func (t *Tracker) idleDone(sa *SA) bool {
+	last := sa.lastSeen
+	for _, e := range sa.ESP {
+		if e.Last.After(last) {
+			last = e.Last
+		}
+	}
+	return t.now.Sub(last) > t.cfg.GiveUp
+}
+
+// Finish ends the capture: every SA still open is finalised.
+func (t *Tracker) Finish() {
+	for _, sa := range t.live {
+		if !sa.finalized {
+			t.finalize(sa, t.idleDone(sa))
+		}
+	}
+	t.live = nil
+	t.smb.finish()
+}
+
+func (t *Tracker) finalize(sa *SA, final bool) {
+	sa.finalized = true
+	if sa.Ended.IsZero() && final {
+		sa.Ended = sa.lastSeen
+	}
+	sa.Verdict = t.judge(sa, final)
+	if t.byISPI[sa.InitSPI] == sa {
+		delete(t.byISPI, sa.InitSPI)
+	}
+	for _, st := range sa.ESP {
+		delete(t.esp, espKey{spi: st.SPI, src: st.Src.Addr(), dst: st.Dst.Addr()})
+	}
+	if t.Emit != nil {
+		t.Emit(sa)
+	}
+	if t.KeepDone {
+		t.done = append(t.done, sa)
+	}
+}
+
+// Results returns every finalised SA in order of start.
+func (t *Tracker) Results() []*SA {
+	out := append([]*SA(nil), t.done...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Started.Equal(out[j].Started) {
+			return out[i].Started.Before(out[j].Started)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Live returns the number of SAs being followed.
+func (t *Tracker) Live() int { return len(t.live) }
+
+// OrphanESP returns ESP flows that could not be tied to an IKE SA seen in
+// the capture.
+func (t *Tracker) OrphanESP() []*ESPStats { return t.orphanESP }

@@ -1,0 +1,484 @@
+package classify
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Error notify types that decide a verdict (RFC 2408 §3.14.1, RFC 7296 §3.10.1).
+const (
+	nNoProposalChosen = 14
+	nInvalidIDInfo    = 18 // IKEv1
+	nInvalidHashInfo  = 23 // IKEv1
+	nAuthFailed       = 24 // IKEv1 AUTHENTICATION-FAILED, IKEv2 AUTHENTICATION_FAILED
+	nInvalidSignature = 25 // IKEv1
+	nTSUnacceptable   = 38 // IKEv2
+)
+
+// pending describes the negotiation that was still open when an SA stopped.
+type pending struct {
+	phase    int // 1 or 2; 0 when nothing is pending
+	x        *Exchange
+	answered bool // the peer answered at least once
+}
+
+func (t *Tracker) localDir(sa *SA) Dir {
+	if t.cfg.Local.IsValid() && t.cfg.Local == sa.Responder.Addr() {
+		return R2I
+	}
+	return I2R
+}
+
+func pendingOf(sa *SA) pending {
+	if sa.Established.IsZero() {
+		p := pending{phase: 1}
+		for _, x := range sa.Phase1() {
+			if x.Rejected {
+				continue
+			}
+			p.x = x
+			if x.distinct(R2I) > 0 {
+				p.answered = true
+			}
+		}
+		if p.x == nil && len(sa.Exchanges) > 0 {
+			p.x = sa.Exchanges[0]
+			for _, x := range sa.Exchanges {
+				if x.distinct(R2I) > 0 {
+					p.answered = true
+				}
+			}
+		}
+		return p
+	}
+	for _, x := range sa.Exchanges {
+		if x.Phase == 2 && !x.Completed {
+			// IKEv1 quick mode: QM2 seen and ESP flowing counts as done
+			// even when QM3 was not captured.
+			return pending{phase: 2, x: x, answered: x.distinct(R2I) > 0 || (sa.Version == 2 && x.distinct(I2R) > 0 && x.distinct(R2I) > 0)}
+		}
+	}
+	return pending{}
+}
+
+// judge applies the rules of DESIGN.md "Verdicts" in order.
+func (t *Tracker) judge(sa *SA, final bool) Verdict {
+	local := t.localDir(sa)
+	p := pendingOf(sa)
+	v := Verdict{Final: final}
+	ev := func(frame int, tm time.Time, text string) {
+		v.Evidence = append(v.Evidence, Evidence{Frame: frame, Time: tm, Text: text})
+	}
+
+	// Rule 1: a Microsoft status notify gives the exact Windows code.
+	if sa.statusCode != 0 {
+		v.WindowsCode, v.Certain = sa.statusCode, true
+		v.Class = classForCode(sa.statusCode, sa.statusPhase)
+		v.Final = true
+		ev(sa.statusFrame, time.Time{}, "Microsoft status notify (12345) carries Windows error "+winName(sa.statusCode))
+		v.Summary = "the Windows peer reported " + winName(sa.statusCode)
+		v.Hints = append(v.Hints, winHint(sa.statusCode))
+		return t.finish(sa, v, p)
+	}
+	// Rule 2: an error notify from the peer.
+	for _, n := range sa.errNotify {
+		// An error notify only decides when its phase never completed
+		// afterwards: in zeek-spicy-ipsec/ipsec.cap the initiator sends
+		// NO-PROPOSAL-CHOSEN after MM2, yet main mode goes on and completes.
+		if n.Phase == 1 && !sa.Established.IsZero() && sa.Established.After(n.Time) {
+			continue
+		}
+		if n.Phase == 2 && p.phase != 2 {
+			continue
+		}
+		name := decode.NotifyName(uint8(sa.Version), n.Type)
+		switch {
+		case n.Type == nNoProposalChosen || (sa.Version == 2 && n.Type == nTSUnacceptable):
+			v.Class = ProposalMismatch
+			v.Final = true
+			ev(n.Frame, n.Time, name+" from the "+side(n.Dir)+" in "+phaseName(sa, n.Phase))
+			v.Summary = side(n.Dir) + " rejected every proposal (" + name + ")"
+			v.Hints = proposalHints(sa, n)
+			return t.finish(sa, v, p)
+		case n.Type == nAuthFailed || (sa.Version == 1 && (n.Type == nInvalidHashInfo || n.Type == nInvalidSignature || n.Type == nInvalidIDInfo)):
+			v.Class = AuthFailed
+			v.Final = true
+			ev(n.Frame, n.Time, name+" from the "+side(n.Dir))
+			v.Summary = "authentication failed (" + name + " from the " + side(n.Dir) + ")"
+			v.Hints = []string{"check that both sides use the same pre-shared key or trust each other's certificate chain, and that the IDs match what each side expects"}
+			return t.finish(sa, v, p)
+		}
+	}
+	// Rule 3: a Delete while a negotiation is pending.
+	if p.phase != 0 {
+		for _, d := range sa.deletes {
+			if d.Time.Before(p.x.Start) {
+				continue
+			}
+			certainty := ""
+			if !d.Certain {
+				certainty = " (likely)"
+			}
+			if d.Dir == local {
+				v.Class = SAReaped
+				v.Summary = "the local side deleted the IKE SA while " + p.x.Name + " was pending" + certainty
+			} else {
+				v.Class = SADeleted
+				v.Summary = "the peer deleted the IKE SA while " + p.x.Name + " was pending" + certainty
+			}
+			v.Final = true
+			ev(d.Frame, d.Time, "Delete sent by the "+side(d.Dir)+certainty)
+			t.pendingEvidence(sa, p, ev)
+			v.Hints = []string{"look at the " + side(d.Dir) + "'s log at " + d.Time.UTC().Format("15:04:05") + " for why it tore the SA down (policy change, service restart, reaped idle SA)"}
+			return t.finish(sa, v, p)
+		}
+	}
+	// Rule 4: superseded by a new IKE SA while still being retransmitted.
+	if p.phase != 0 && sa.supersededBy != nil && supersededEarly(sa, p) {
+		nw := sa.supersededBy
+		v.Class = SAReaped
+		v.Final = true
+		v.Summary = "the local side abandoned this IKE SA for a new one (#" + itoa(nw.ID) + ") while " + p.x.Name + " was still being retransmitted"
+		t.pendingEvidence(sa, p, ev)
+		ev(firstFrame(nw), nw.Started, "new IKE SA #"+itoa(nw.ID)+" to the same peer started")
+		v.Hints = []string{"the old negotiation was cut short, not timed out: look for a policy or configuration change, or an SA limit, on the local side at that moment"}
+		return t.finish(sa, v, p)
+	}
+	// Rule 5: by what was pending when the negotiation stopped.
+	if p.phase != 0 {
+		abandoned := final && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || t.now.Sub(p.x.Start) > t.limit(p.phase) || sa.supersededBy != nil)
+		if !abandoned {
+			v.Class = InProgress
+			v.Final = false
+			v.Summary = p.x.Name + " still pending when the capture ended (" + dur(t.now.Sub(sa.lastSeen)) + " after its last message, give-up gap " + dur(t.cfg.GiveUp) + ")"
+			t.pendingEvidence(sa, p, ev)
+			return t.finish(sa, v, p)
+		}
+		v.Final = true
+		t.pendingEvidence(sa, p, ev)
+		switch {
+		case p.phase == 1 && !p.answered:
+			v.Class = NoResponse
+			v.Summary = "the peer never answered phase 1 (" + p.x.Name + ")"
+			v.Hints = noResponseHints(sa, p)
+		case p.phase == 1:
+			v.Class = MMDelayDrop
+			v.Summary = "the peer answered but phase 1 (" + p.x.Name + ") never completed"
+			v.Hints = stallHints(sa, p)
+		case !p.answered:
+			v.Class = QMAcquireDrop
+			v.Summary = "phase 1 is up but the phase-2 request (" + p.x.Name + ") got no answer"
+			v.Hints = []string{"the peer accepted phase 1 but ignored phase 2: check that its phase-2 policy (traffic selectors, proposals, PFS group) matches, and look at its log for the quick-mode/CREATE_CHILD_SA request"}
+		default:
+			v.Class = QMDelayDrop
+			v.Summary = "phase 2 (" + p.x.Name + ") was answered but never completed"
+			v.Hints = []string{"the peer answered phase 2 but the initiator did not finish it: check the phase-2 proposals and PFS group on both sides and the initiator's log"}
+		}
+		return t.finish(sa, v, p)
+	}
+	// Rule 6: after establishment.
+	if unanswered := unansweredAfter(sa); final && len(unanswered) > 0 && t.now.Sub(sa.lastSeen) > t.cfg.GiveUp {
+		v.Class = DeadPeer
+		v.Final = true
+		for _, m := range unanswered {
+			ev(m.Frame, m.Time, "request sent "+itoa(len(m.SendTimes))+" time(s), never answered")
+		}
+		v.Summary = "the established SA stopped getting answers from the peer"
+		v.Hints = []string{"the peer or the path to it went away after the tunnel was up: check the peer's state, and NAT or firewall timeouts on the path (NAT-T keepalives every 20 s keep mappings open)"}
+		return t.finish(sa, v, p)
+	}
+	if lt := lifetimeOf(sa); lt > 0 && final && !sa.Established.IsZero() {
+		expiry := sa.Established.Add(time.Duration(lt) * time.Second)
+		if !t.now.Before(expiry) && sa.lastSeen.Before(expiry.Add(t.cfg.GiveUp)) && !rekeyed(sa) {
+			v.Class = LifetimeExpired
+			v.Final = true
+			ev(0, expiry, "phase-1 lifetime of "+strconv.FormatUint(lt, 10)+" s ran out with no rekey")
+			v.Summary = "the IKE SA reached its lifetime without being rekeyed"
+			v.Hints = []string{"check that rekeying is enabled on the side that should rekey, and that the lifetimes of the two sides are compatible"}
+			return t.finish(sa, v, p)
+		}
+	}
+	v.Class = Established
+	v.Final = true
+	ev(lastFrameOf(sa.Phase1()), sa.Established, "phase 1 completed in "+dur(sa.Established.Sub(sa.Started)))
+	nChild := 0
+	for _, c := range sa.Children {
+		if !c.Established.IsZero() {
+			nChild++
+		}
+	}
+	v.Summary = "phase 1 completed in " + dur(sa.Established.Sub(sa.Started))
+	if nChild > 0 {
+		v.Summary += ", " + itoa(nChild) + " phase-2 SA(s)"
+	}
+	var pk uint64
+	for _, e := range sa.ESP {
+		pk += e.Packets
+	}
+	if pk > 0 {
+		v.Summary += ", " + strconv.FormatUint(pk, 10) + " ESP packets"
+	}
+	return t.finish(sa, v, p)
+}
+
+func (t *Tracker) limit(phase int) time.Duration {
+	if phase == 1 {
+		return t.cfg.MMLimit
+	}
+	return t.cfg.QMLimit
+}
+
+// finish adds the Windows code for the class and caps hints at three.
+func (t *Tracker) finish(sa *SA, v Verdict, p pending) Verdict {
+	if v.WindowsCode == 0 {
+		v.WindowsCode = ClassWindowsCode[v.Class]
+		if v.Class == LifetimeExpired && sa.Version == 1 && p.phase == 2 {
+			v.WindowsCode = 13895
+		}
+	}
+	for _, dg := range sa.fragsLost {
+		h := "an IKE message of " + itoa(dg.IKELen) + " bytes was IP-fragmented and only " + itoa(len(dg.Fragments)) +
+			" fragment(s) arrived: check that the path passes UDP fragments, or enable IKE fragmentation (RFC 7383 / IKEv1 fragmentation)"
+		v.Hints = append([]string{h}, v.Hints...)
+		break
+	}
+	if len(v.Hints) > 3 {
+		v.Hints = v.Hints[:3]
+	}
+	return v
+}
+
+func (t *Tracker) pendingEvidence(sa *SA, p pending, ev func(int, time.Time, string)) {
+	if p.x == nil {
+		return
+	}
+	for _, m := range p.x.Messages {
+		text := p.x.Name + " " + m.Dir.String() + " (" + itoa(m.Length) + " bytes"
+		if m.Encrypted {
+			text += ", encrypted"
+		}
+		text += ") sent " + itoa(len(m.SendTimes)) + " time(s)"
+		if r := m.Retransmissions(); r > 0 {
+			text += ", last at +" + dur(m.SendTimes[len(m.SendTimes)-1].Sub(sa.Started))
+		}
+		ev(m.Frame, m.Time, text)
+	}
+}
+
+func supersededEarly(sa *SA, p pending) bool {
+	nw := sa.supersededBy
+	last := p.x.last()
+	if !last.Before(nw.Started) {
+		return true // the old exchange was still sending after the new SA began
+	}
+	// The gap before the new SA is shorter than the old retransmission
+	// interval: the old one was cut short rather than timed out.
+	var interval time.Duration
+	for _, m := range p.x.Messages {
+		if n := len(m.SendTimes); n >= 2 {
+			if d := m.SendTimes[n-1].Sub(m.SendTimes[n-2]); d > interval {
+				interval = d
+			}
+		}
+	}
+	return interval > 0 && nw.Started.Sub(last) < interval*9/10
+}
+
+func unansweredAfter(sa *SA) []*Message {
+	var out []*Message
+	for _, x := range sa.Exchanges {
+		if x.Start.Before(sa.Established) || x.Completed && sa.Version == 2 {
+			continue
+		}
+		if sa.Version == 2 && x.Type == decode.ExchangeInformationalV2 && x.distinct(R2I) == 0 || x.distinct(I2R) == 0 {
+			for _, m := range x.Messages {
+				if len(m.SendTimes) > 1 {
+					out = append(out, m)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func rekeyed(sa *SA) bool {
+	return sa.supersededBy != nil
+}
+
+func lifetimeOf(sa *SA) uint64 {
+	if sa.Proposal == nil {
+		return 0
+	}
+	return sa.Proposal.LifetimeSeconds
+}
+
+func firstFrame(sa *SA) int {
+	if len(sa.Exchanges) == 0 || len(sa.Exchanges[0].Messages) == 0 {
+		return 0
+	}
+	return sa.Exchanges[0].Messages[0].Frame
+}
+
+func lastFrameOf(xs []*Exchange) int {
+	f := 0
+	for _, x := range xs {
+		for _, m := range x.Messages {
+			if m.Frame > f {
+				f = m.Frame
+			}
+		}
+	}
+	return f
+}
+
+func side(d Dir) string {
+	if d == I2R {
+		return "initiator"
+	}
+	return "responder"
+}
+
+func phaseName(sa *SA, phase int) string {
+	if phase == 2 {
+		return "phase 2"
+	}
+	return "phase 1"
+}
+
+// classForCode maps a Windows code from a status notify to a class.
+func classForCode(code uint32, phase int) Class {
+	for c, k := range ClassWindowsCode {
+		if k == code {
+			return c
+		}
+	}
+	switch code {
+	case 13833, 13834: // NO_POLICY / NEGOTIATION_DISABLED and friends
+		return ProposalMismatch
+	}
+	if phase == 2 {
+		return QMDelayDrop
+	}
+	return MMDelayDrop
+}
+
+func noResponseHints(sa *SA, p pending) []string {
+	h := []string{"nothing came back from " + sa.Responder.String() + ": check that the peer is up and listening on UDP 500/4500 and that no firewall on the path drops IKE"}
+	if m := firstMsg(p.x); m != nil && m.Retransmissions() > 0 {
+		h = append(h, "the first message was sent "+itoa(len(m.SendTimes))+" times over "+dur(m.SendTimes[len(m.SendTimes)-1].Sub(m.SendTimes[0]))+
+			"; schedule: "+schedule(m.SendTimes))
+	}
+	return h
+}
+
+func stallHints(sa *SA, p pending) []string {
+	var h []string
+	last := lastMsg(p.x)
+	if last == nil {
+		return nil
+	}
+	if sa.Version == 1 && p.x.Type == decode.ExchangeMainMode && last.Encrypted && last.Dir == I2R {
+		if last.IPFragments > 0 {
+			h = append(h, "MM5 was "+itoa(last.Length)+" bytes and IP-fragmented: check that the path passes UDP fragments, or enable IKE fragmentation")
+		} else {
+			h = append(h, "phase 1 stalled at the first encrypted message (MM5, "+itoa(last.Length)+" bytes, unanswered): the usual sign of a pre-shared key mismatch; check the keys on both sides")
+		}
+	}
+	if sa.Version == 2 && p.x.Type == decode.ExchangeIKEAuth && last.Dir == I2R {
+		h = append(h, "IKE_AUTH ("+itoa(last.Length)+" bytes) was never answered: if it is large, check that the path passes UDP fragments or enable IKEv2 fragmentation; otherwise check authentication settings on the responder")
+	}
+	if len(h) == 0 {
+		h = append(h, "the negotiation stopped after "+p.x.Name+" "+last.Dir.String()+" at frame "+itoa(last.Frame)+": check the "+side(otherDir(last.Dir))+"'s log for why it did not go on")
+	}
+	return h
+}
+
+func otherDir(d Dir) Dir {
+	if d == I2R {
+		return R2I
+	}
+	return I2R
+}
+
+func proposalHints(sa *SA, n notifySeen) []string {
+	var offered []string
+	for _, p := range sa.Offered {
+		offered = append(offered, p.String())
+	}
+	h := []string{"make the two sides' proposals intersect (encryption, integrity/hash, DH group, authentication method, lifetime type)"}
+	if len(offered) > 0 {
+		h = append([]string{"the initiator offered: " + strings.Join(offered, "; ")}, h...)
+	}
+	return h
+}
+
+func firstMsg(x *Exchange) *Message {
+	if x == nil || len(x.Messages) == 0 {
+		return nil
+	}
+	return x.Messages[0]
+}
+
+func lastMsg(x *Exchange) *Message {
+	if x == nil || len(x.Messages) == 0 {
+		return nil
+	}
+	return x.Messages[len(x.Messages)-1]
+}
+
+// schedule renders the gaps between sends: "0, +4.0s, +7.2s".
+func schedule(ts []time.Time) string {
+	var b strings.Builder
+	for i, t := range ts {
+		if i > 0 {
+			b.WriteString(", +")
+			b.WriteString(dur(t.Sub(ts[0])))
+		} else {
+			b.WriteString("0")
+		}
+	}
+	return b.String()
+}
+
+func winName(code uint32) string {
+	if we, ok := decode.LookupWinError(code); ok {
+		return we.Name + " (" + strconv.FormatUint(uint64(code), 10) + ")"
+	}
+	return strconv.FormatUint(uint64(code), 10)
+}
+
+func winHint(code uint32) string {
+	if we, ok := decode.LookupWinError(code); ok {
+		return "Windows says: " + we.Message + " — run 'ikescope explain " + strconv.FormatUint(uint64(code), 10) + "' for what to check"
+	}
+	return "run 'ikescope explain " + strconv.FormatUint(uint64(code), 10) + "'"
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// dur renders a duration compactly: 850ms, 4.0s, 2m05s.
+func dur(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "-" + dur(-d)
+	case d < time.Second:
+		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	case d < time.Minute:
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	}
+	s := int(d.Seconds())
+	return strconv.Itoa(s/60) + "m" + pad2(s%60) + "s"
+}
+
+func pad2(i int) string {
+	if i < 10 {
+		return "0" + strconv.Itoa(i)
+	}
+	return strconv.Itoa(i)
+}
+
+// Dur is the duration format of reports.
+func Dur(d time.Duration) string { return dur(d) }

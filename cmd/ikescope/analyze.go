@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ikescope/ikescope/capture"
+	"github.com/ikescope/ikescope/classify"
+	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/report"
+)
+
+func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("analyze", "analyze [flags] CAPTURE...", stderr)
+	var in inputFlags
+	in.register(fs)
+	format := fs.StringP("format", "T", "text", "output `FORMAT`: text, json (one document) or jsonl (one event per line as it becomes final)")
+	profile := fs.String("profile", "", "timer profile: windows, strongswan or libreswan (default: strongswan's timers)")
+	mm := fs.Duration("mm-limit", 0, "phase-1 limit: a phase 1 not complete after this long has failed (default from the profile: 170s)")
+	qm := fs.Duration("qm-limit", 0, "phase-2 limit (default from the profile: 170s)")
+	acq := fs.Duration("acquire-limit", 0, "how long after phase 1 a phase 2 must start (default 60s)")
+	giveUp := fs.Duration("give-up", 0, "silence after which a pending negotiation counts as abandoned (default from the profile: 100s)")
+	local := fs.String("local", "", "the local `ADDR` (decides sa_reaped versus sa_deleted); default: the initiator")
+	failOn := fs.String("fail-on", "", "exit 1 when a verdict of one of these `CLASS[,CLASS]` is found")
+	if done, code := parseFlags(fs, args, stdout); done {
+		return code
+	}
+	switch *format {
+	case "text", "json", "jsonl":
+	default:
+		warn(stderr, "unknown format "+strconv.Quote(*format)+" (want text, json or jsonl)")
+		return exitUsage
+	}
+	cfg := classify.DefaultConfig()
+	if *profile != "" {
+		p, ok := classify.Profiles[*profile]
+		if !ok {
+			warn(stderr, "unknown profile "+strconv.Quote(*profile)+" (want windows, strongswan or libreswan)")
+			return exitUsage
+		}
+		p.MaxSAs = cfg.MaxSAs
+		cfg = p
+	}
+	for _, o := range []struct {
+		v *time.Duration
+		d *time.Duration
+	}{{mm, &cfg.MMLimit}, {qm, &cfg.QMLimit}, {acq, &cfg.AcquireLimit}, {giveUp, &cfg.GiveUp}} {
+		if *o.v > 0 {
+			*o.d = *o.v
+		}
+	}
+	if *local != "" {
+		a, err := netip.ParseAddr(*local)
+		if err != nil {
+			warn(stderr, "--local: "+err.Error())
+			return exitUsage
+		}
+		cfg.Local = a
+	}
+	fail := map[classify.Class]bool{}
+	if *failOn != "" {
+		for _, c := range strings.Split(*failOn, ",") {
+			c = strings.TrimSpace(c)
+			ok := false
+			for _, k := range classify.Classes {
+				if string(k) == c {
+					ok = true
+				}
+			}
+			if !ok {
+				warn(stderr, "--fail-on: unknown class "+strconv.Quote(c))
+				return exitUsage
+			}
+			fail[classify.Class(c)] = true
+		}
+	}
+	src, files, code := in.open(fs.Args(), stdin, stderr)
+	if src == nil {
+		return code
+	}
+	defer src.Close()
+
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	defer out.Flush()
+	tr := classify.NewTracker(cfg)
+	if *format == "jsonl" {
+		tr.KeepDone = false
+		tr.Emit = func(sa *classify.SA) {
+			out.Write(report.MarshalLine(struct {
+				Type string        `json:"type"`
+				SA   report.SAJSON `json:"ike_sa"`
+			}{"sa_verdict", report.SAToJSON(sa)}))
+		}
+	}
+	matched := false
+	counting := tr.Emit
+	tr.Emit = func(sa *classify.SA) {
+		if fail[sa.Verdict.Class] {
+			matched = true
+		}
+		if counting != nil {
+			counting(sa)
+		}
+	}
+	status := exitOK
+	d := decode.NewDecoder()
+	n := 0
+	var lastTime time.Time
+	for in.count == 0 || n < in.count {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			warn(stderr, err.Error())
+			status = exitDamaged
+			if len(files) == 1 {
+				break
+			}
+			continue // a merged source goes on with the other files
+		}
+		n++
+		f := d.Decode(p.Link, p.Data, p.Time, p.Frame)
+		if f.Kind == decode.KindIKE && f.IKEErr != nil {
+			warn(stderr, location(files, p)+": ike: "+report.EscapeString(f.IKEErr.Error()))
+		}
+		tr.Observe(classify.Input{Frame: p.Frame, Source: p.Source, Time: p.Time, F: f})
+		if p.Time.Sub(lastTime) > time.Second {
+			lastTime = p.Time
+			tr.LostDatagrams(d.Expire(p.Time))
+		}
+	}
+	tr.LostDatagrams(d.Pending())
+	tr.Finish()
+	sas := tr.Results()
+	switch *format {
+	case "text":
+		report.AnalysisText(out, sas, tr.Findings())
+	case "json":
+		doc := report.Analysis{Schema: report.Schema, Tool: report.Tool{Name: "ikescope", Version: version},
+			Captures: capturesJSON(src), IKESAs: []report.SAJSON{}, Findings: []report.FindingJSON{}, Summary: report.Summarize(sas)}
+		for _, sa := range sas {
+			doc.IKESAs = append(doc.IKESAs, report.SAToJSON(sa))
+		}
+		for _, f := range tr.Findings() {
+			doc.Findings = append(doc.Findings, report.FindingToJSON(f))
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		enc.Encode(doc)
+	case "jsonl":
+		for _, f := range tr.Findings() {
+			out.Write(report.MarshalLine(struct {
+				Type    string             `json:"type"`
+				Finding report.FindingJSON `json:"finding"`
+			}{"event", report.FindingToJSON(f)}))
+		}
+		out.Write(report.MarshalLine(struct {
+			Type    string             `json:"type"`
+			Packets int                `json:"packets"`
+			Summary report.SummaryJSON `json:"summary"`
+		}{"stats", n, report.Summarize(sas)}))
+	}
+	if matched && status == exitOK {
+		status = exitCheck
+	}
+	return status
+}
+
+func capturesJSON(src capture.Source) []report.CaptureJSON {
+	out := []report.CaptureJSON{}
+	for _, st := range capture.Stats(src) {
+		c := report.CaptureJSON{File: st.File, Packets: st.Packets, Warnings: []string{}, LinkTypes: []uint32{}}
+		if st.Packets > 0 {
+			f, l := report.FormatTime(st.First), report.FormatTime(st.Last)
+			c.First, c.Last = &f, &l
+		}
+		for _, lt := range st.LinkTypes {
+			c.LinkTypes = append(c.LinkTypes, uint32(lt))
+		}
+		c.Warnings = append(c.Warnings, st.Warnings...)
+		out = append(out, c)
+	}
+	return out
+}

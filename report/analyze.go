@@ -1,0 +1,408 @@
+package report
+
+import (
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ikescope/ikescope/classify"
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Schema is the version of the analyze JSON contract (DESIGN.md "Output
+// contract"; documented in docs/analyze-schema.json).
+const Schema = 1
+
+// Analysis is the `analyze -T json` document.
+type Analysis struct {
+	Schema   int           `json:"schema"`
+	Tool     Tool          `json:"tool"`
+	Captures []CaptureJSON `json:"captures"`
+	IKESAs   []SAJSON      `json:"ike_sas"`
+	Findings []FindingJSON `json:"findings"`
+	Summary  SummaryJSON   `json:"summary"`
+}
+
+// Tool names the producer.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// CaptureJSON describes one input file.
+type CaptureJSON struct {
+	File      string   `json:"file"`
+	Packets   int      `json:"packets"`
+	First     *string  `json:"first"`
+	Last      *string  `json:"last"`
+	LinkTypes []uint32 `json:"link_types"`
+	Warnings  []string `json:"warnings"`
+}
+
+// SAJSON is one IKE SA.
+type SAJSON struct {
+	ID           int            `json:"id"`
+	Version      int            `json:"version"`
+	Mode         string         `json:"mode"`
+	Initiator    string         `json:"initiator"`
+	Responder    string         `json:"responder"`
+	NATT         bool           `json:"nat_t"`
+	InitiatorSPI string         `json:"initiator_spi"`
+	ResponderSPI string         `json:"responder_spi"`
+	Started      *string        `json:"started"`
+	Established  *string        `json:"established"`
+	Ended        *string        `json:"ended"`
+	Proposal     *ProposalOut   `json:"proposal"`
+	VendorIDs    []VIDJSON      `json:"vendor_ids"`
+	Exchanges    []ExchangeJSON `json:"exchanges"`
+	ChildSAs     []ChildJSON    `json:"child_sas"`
+	Events       []EventJSON    `json:"events"`
+	Verdict      VerdictJSON    `json:"verdict"`
+}
+
+// ProposalOut is the negotiated proposal.
+type ProposalOut struct {
+	Encryption        string  `json:"encryption"`
+	Integrity         string  `json:"integrity"`
+	PRF               string  `json:"prf"`
+	DHGroup           string  `json:"dh_group"`
+	Auth              string  `json:"auth"`
+	LifetimeSeconds   *uint64 `json:"lifetime_seconds"`
+	LifetimeKilobytes *uint64 `json:"lifetime_kilobytes"`
+}
+
+// VIDJSON is a vendor ID.
+type VIDJSON struct {
+	Hex  string `json:"hex"`
+	Name string `json:"name"`
+}
+
+// ExchangeJSON is one exchange.
+type ExchangeJSON struct {
+	Type       string        `json:"type"`
+	MessageID  uint32        `json:"message_id"`
+	Completed  bool          `json:"completed"`
+	DurationMS *float64      `json:"duration_ms"`
+	Messages   []MessageJSON `json:"messages"`
+}
+
+// MessageJSON is one message with its retransmissions.
+type MessageJSON struct {
+	Frame           int      `json:"frame"`
+	Time            string   `json:"time"`
+	Direction       string   `json:"direction"`
+	Length          int      `json:"length"`
+	Retransmissions int      `json:"retransmissions"`
+	SendTimes       []string `json:"send_times"`
+}
+
+// ChildJSON is a phase-2 SA.
+type ChildJSON struct {
+	Protocol          string  `json:"protocol"`
+	SPIi              *string `json:"spi_i"`
+	SPIr              *string `json:"spi_r"`
+	Established       *string `json:"established"`
+	LifetimeSeconds   *uint64 `json:"lifetime_seconds"`
+	LifetimeKilobytes *uint64 `json:"lifetime_kilobytes"`
+	ESPPackets        uint64  `json:"esp_packets"`
+	ESPBytes          uint64  `json:"esp_bytes"`
+	FirstESP          *string `json:"first_esp"`
+	LastESP           *string `json:"last_esp"`
+	Rekeyed           bool    `json:"rekeyed"`
+	Deleted           bool    `json:"deleted"`
+}
+
+// EventJSON is an event on an SA.
+type EventJSON struct {
+	Type  string `json:"type"`
+	Frame int    `json:"frame"`
+	Time  string `json:"time"`
+	Text  string `json:"text"`
+}
+
+// VerdictJSON is the verdict.
+type VerdictJSON struct {
+	Class        string         `json:"class"`
+	Final        bool           `json:"final"`
+	WindowsError *WindowsJSON   `json:"windows_error"`
+	Summary      string         `json:"summary"`
+	Evidence     []EvidenceJSON `json:"evidence"`
+	Hints        []string       `json:"hints"`
+}
+
+// WindowsJSON is the Windows error of a verdict.
+type WindowsJSON struct {
+	Code    uint32 `json:"code"`
+	Hex     string `json:"hex"`
+	Name    string `json:"name"`
+	Certain bool   `json:"certain"`
+}
+
+// EvidenceJSON is one fact behind a verdict.
+type EvidenceJSON struct {
+	Frame int     `json:"frame"`
+	Time  *string `json:"time"`
+	Text  string  `json:"text"`
+}
+
+// FindingJSON is a finding beyond IKE.
+type FindingJSON struct {
+	Type     string         `json:"type"`
+	Frame    int            `json:"frame"`
+	Time     string         `json:"time"`
+	Text     string         `json:"text"`
+	Evidence []EvidenceJSON `json:"evidence"`
+}
+
+// SummaryJSON counts verdicts.
+type SummaryJSON struct {
+	ByClass map[string]int `json:"by_class"`
+}
+
+func tptr(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := FormatTime(t)
+	return &s
+}
+
+func u64ptr(v uint64) *uint64 {
+	if v == 0 {
+		return nil
+	}
+	return &v
+}
+
+// SAToJSON converts an SA to the contract's form.
+func SAToJSON(sa *classify.SA) SAJSON {
+	j := SAJSON{
+		ID: sa.ID, Version: sa.Version, Mode: sa.Mode, Initiator: sa.Initiator.String(), Responder: sa.Responder.String(),
+		NATT: sa.NATT, InitiatorSPI: spi(sa.InitSPI), ResponderSPI: spi(sa.RespSPI),
+		Started: tptr(sa.Started), Established: tptr(sa.Established), Ended: tptr(sa.Ended),
+		VendorIDs: []VIDJSON{}, Exchanges: []ExchangeJSON{}, ChildSAs: []ChildJSON{}, Events: []EventJSON{},
+	}
+	if p := sa.Proposal; p != nil {
+		j.Proposal = &ProposalOut{Encryption: p.Encryption, Integrity: p.Integrity, PRF: p.PRF, DHGroup: p.DHGroup, Auth: p.Auth,
+			LifetimeSeconds: u64ptr(p.LifetimeSeconds), LifetimeKilobytes: u64ptr(p.LifetimeKilobytes)}
+	}
+	for _, v := range sa.VendorIDs {
+		j.VendorIDs = append(j.VendorIDs, VIDJSON{Hex: v.Hex, Name: v.Name})
+	}
+	for _, x := range sa.Exchanges {
+		xj := ExchangeJSON{Type: x.Name, MessageID: x.MsgID, Completed: x.Completed, Messages: []MessageJSON{}}
+		if x.Completed {
+			ms := float64(x.End.Sub(x.Start).Microseconds()) / 1000
+			xj.DurationMS = &ms
+		}
+		for _, m := range x.Messages {
+			mj := MessageJSON{Frame: m.Frame, Time: FormatTime(m.Time), Direction: m.Dir.String(), Length: m.Length, Retransmissions: m.Retransmissions()}
+			for _, t := range m.SendTimes {
+				mj.SendTimes = append(mj.SendTimes, FormatTime(t))
+			}
+			xj.Messages = append(xj.Messages, mj)
+		}
+		j.Exchanges = append(j.Exchanges, xj)
+	}
+	for i, c := range sa.Children {
+		cj := ChildJSON{Protocol: c.Protocol, Established: tptr(c.Established), LifetimeSeconds: u64ptr(c.LifetimeSeconds),
+			LifetimeKilobytes: u64ptr(c.LifetimeKilobytes), Rekeyed: c.Rekeyed, Deleted: c.Deleted}
+		if c.SPIi != "" {
+			cj.SPIi = &c.SPIi
+		}
+		if c.SPIr != "" {
+			cj.SPIr = &c.SPIr
+		}
+		// Without keys the child SPIs are not visible: the ESP seen between
+		// the SA's endpoints is counted on the newest child.
+		if i == len(sa.Children)-1 {
+			var first, last time.Time
+			for _, e := range sa.ESP {
+				cj.ESPPackets += e.Packets
+				cj.ESPBytes += e.Bytes
+				if first.IsZero() || e.First.Before(first) {
+					first = e.First
+				}
+				if e.Last.After(last) {
+					last = e.Last
+				}
+			}
+			cj.FirstESP, cj.LastESP = tptr(first), tptr(last)
+		}
+		j.ChildSAs = append(j.ChildSAs, cj)
+	}
+	for _, e := range sa.Events {
+		j.Events = append(j.Events, EventJSON{Type: e.Type, Frame: e.Frame, Time: FormatTime(e.Time), Text: e.Text})
+	}
+	v := sa.Verdict
+	j.Verdict = VerdictJSON{Class: string(v.Class), Final: v.Final, Summary: v.Summary, Evidence: []EvidenceJSON{}, Hints: []string{}}
+	if v.WindowsCode != 0 {
+		w := &WindowsJSON{Code: v.WindowsCode, Hex: "0x" + strings.ToUpper(strconv.FormatUint(uint64(v.WindowsCode), 16)), Certain: v.Certain}
+		if we, ok := decode.LookupWinError(v.WindowsCode); ok {
+			w.Hex, w.Name = we.Hex(), we.Name
+		}
+		j.Verdict.WindowsError = w
+	}
+	for _, e := range v.Evidence {
+		j.Verdict.Evidence = append(j.Verdict.Evidence, EvidenceJSON{Frame: e.Frame, Time: tptr(e.Time), Text: e.Text})
+	}
+	j.Verdict.Hints = append(j.Verdict.Hints, v.Hints...)
+	return j
+}
+
+// FindingToJSON converts a finding.
+func FindingToJSON(f classify.Finding) FindingJSON {
+	j := FindingJSON{Type: f.Type, Frame: f.Frame, Time: FormatTime(f.Time), Text: f.Text, Evidence: []EvidenceJSON{}}
+	for _, e := range f.Evidence {
+		j.Evidence = append(j.Evidence, EvidenceJSON{Frame: e.Frame, Time: tptr(e.Time), Text: e.Text})
+	}
+	return j
+}
+
+// Summarize counts verdict classes.
+func Summarize(sas []*classify.SA) SummaryJSON {
+	s := SummaryJSON{ByClass: map[string]int{}}
+	for _, sa := range sas {
+		s.ByClass[string(sa.Verdict.Class)]++
+	}
+	return s
+}
+
+// AnalysisText writes the analysis for people: summary counts, then per IKE
+// SA the verdict first and then the timeline.
+func AnalysisText(w io.Writer, sas []*classify.SA, findings []classify.Finding) {
+	var b strings.Builder
+	sum := Summarize(sas)
+	b.WriteString(strconv.Itoa(len(sas)) + " IKE SA(s)")
+	var keys []string
+	for k := range sum.ByClass {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(sum.ByClass[k]) + " " + k)
+	}
+	b.WriteString("\n")
+	for _, sa := range sas {
+		b.WriteString("\n")
+		saText(&b, sa)
+	}
+	for _, f := range findings {
+		b.WriteString("\nfinding " + f.Type + " at frame " + strconv.Itoa(f.Frame) + ": " + EscapeString(f.Text) + "\n")
+	}
+	io.WriteString(w, b.String())
+}
+
+func saText(b *strings.Builder, sa *classify.SA) {
+	v := sa.Verdict
+	b.WriteString("IKE SA #" + strconv.Itoa(sa.ID) + " IKEv" + strconv.Itoa(sa.Version) + " " + sa.Mode + " " +
+		sa.Initiator.String() + " -> " + sa.Responder.String())
+	if sa.NATT {
+		b.WriteString(" (NAT-T)")
+	}
+	b.WriteString("  ispi " + spi(sa.InitSPI) + " rspi " + spi(sa.RespSPI) + "\n")
+	b.WriteString("  verdict: " + strings.ToUpper(string(v.Class)))
+	if !v.Final {
+		b.WriteString(" (not final)")
+	}
+	b.WriteString(" - " + v.Summary + "\n")
+	if v.WindowsCode != 0 {
+		line := "  windows error: " + strconv.FormatUint(uint64(v.WindowsCode), 10)
+		if we, ok := decode.LookupWinError(v.WindowsCode); ok {
+			line += " " + we.Hex() + " " + we.Name
+		}
+		if v.Certain {
+			line += " (certain: reported by the peer)"
+		} else {
+			line += " (likely)"
+		}
+		b.WriteString(line + "\n")
+	}
+	for _, e := range v.Evidence {
+		b.WriteString("  evidence: ")
+		if e.Frame > 0 {
+			b.WriteString("frame " + strconv.Itoa(e.Frame) + ": ")
+		}
+		b.WriteString(EscapeString(e.Text) + "\n")
+	}
+	for _, h := range v.Hints {
+		b.WriteString("  check: " + EscapeString(h) + "\n")
+	}
+	if sa.Proposal != nil {
+		b.WriteString("  proposal: " + sa.Proposal.String() + "\n")
+	}
+	var vids []string
+	for _, vid := range sa.VendorIDs {
+		if vid.Name != "" {
+			vids = append(vids, vid.Name)
+		} else {
+			vids = append(vids, vid.Hex)
+		}
+	}
+	if len(vids) > 0 {
+		b.WriteString("  vendor IDs: " + strings.Join(vids, ", ") + "\n")
+	}
+	b.WriteString("  timeline:\n")
+	type row struct {
+		t    time.Time
+		line string
+	}
+	var rows []row
+	for _, x := range sa.Exchanges {
+		for _, m := range x.Messages {
+			arrow := "->"
+			if m.Dir == classify.R2I {
+				arrow = "<-"
+			}
+			l := x.Name + " " + arrow + " " + strconv.Itoa(m.Length) + " bytes (frame " + strconv.Itoa(m.Frame) + ")"
+			if m.Encrypted {
+				l += " encrypted"
+			}
+			if r := m.Retransmissions(); r > 0 {
+				l += ", retransmitted " + strconv.Itoa(r) + "x at"
+				for _, t := range m.SendTimes[1:] {
+					l += " +" + classify.Dur(t.Sub(sa.Started))
+				}
+			}
+			rows = append(rows, row{m.Time, l})
+		}
+	}
+	for _, e := range sa.ESP {
+		rows = append(rows, row{e.First, "ESP spi " + hex32(e.SPI) + " " + e.Dir.String() + ": " + strconv.FormatUint(e.Packets, 10) +
+			" packets, " + strconv.FormatUint(e.Bytes, 10) + " bytes until +" + classify.Dur(e.Last.Sub(sa.Started)) + seqGaps(e)})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].t.Before(rows[j].t) })
+	var prev time.Time
+	for _, r := range rows {
+		gap := ""
+		if !prev.IsZero() && r.t.Sub(prev) >= 5*time.Second {
+			gap = "  (gap " + classify.Dur(r.t.Sub(prev)) + ")"
+		}
+		b.WriteString("    +" + pad(classify.Dur(r.t.Sub(sa.Started)), 8) + " " + r.line + gap + "\n")
+		prev = r.t
+	}
+	for _, e := range sa.Events {
+		b.WriteString("  event " + e.Type + ": " + EscapeString(e.Text) + "\n")
+	}
+}
+
+func seqGaps(e *classify.ESPStats) string {
+	if e.SeqGaps == 0 {
+		return ""
+	}
+	return ", " + strconv.FormatUint(e.SeqGaps, 10) + " sequence numbers missing"
+}
+
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
