@@ -390,6 +390,9 @@ func stallHints(sa *SA, p pending) []string {
 	if sa.Version == 2 && p.x.Type == decode.ExchangeIKEAuth && last.Dir == I2R {
 		h = append(h, "IKE_AUTH ("+itoa(last.Length)+" bytes) was never answered: if it is large, check that the path passes UDP fragments or enable IKEv2 fragmentation; otherwise check authentication settings on the responder")
 	}
+	if sa.Version == 2 && p.x.Type == decode.ExchangeIKESAInit && last.Dir == R2I && p.x.Completed {
+		h = append(h, "the responder answered IKE_SA_INIT in full ("+itoa(last.Length)+" bytes) and the initiator never sent IKE_AUTH: the initiator abandoned the SA itself (it rejected the responder's choices, or it is a client probing several gateways); check the initiator's log")
+	}
 	if len(h) == 0 {
 		h = append(h, "the negotiation stopped after "+p.x.Name+" "+last.Dir.String()+" at frame "+itoa(last.Frame)+": check the "+side(otherDir(last.Dir))+"'s log for why it did not go on")
 	}

@@ -481,7 +481,7 @@ func (g *gen) buildIKE(t *tunnel, k msgKind) []byte {
 		m.payload(40, g.random(32))
 		g.natd(t, 41, false, true)
 		g.natd(t, 41, false, false)
-		g.v2Notify(16430, nil) // IKEV2_FRAGMENTATION_SUPPORTED
+		g.v2Notify(16430, nil)                      // IKEV2_FRAGMENTATION_SUPPORTED
 		g.v2Notify(16431, []byte{0, 2, 0, 3, 0, 4}) // SIGNATURE_HASH_ALGORITHMS
 		for _, v := range v2VIDs[t.prof] {
 			m.payload(43, v)
@@ -610,7 +610,7 @@ func (g *gen) v1ClearQM(t *tunnel, k msgKind) {
 		m.tv(1, 1)                 // SA Life Type: seconds
 		m.tv(2, 3600)              // SA Life Duration
 		if t.prof == profCisco {
-			m.tv(1, 2)          // kilobytes
+			m.tv(1, 2)         // kilobytes
 			m.life(2, 4608000) // TLV: too large for TV
 		}
 		mode := uint16(1) // tunnel

@@ -48,11 +48,10 @@ func (m *ikeBuf) finish() []byte {
 	return m.b
 }
 
-func (m *ikeBuf) put(p ...byte)    { m.b = append(m.b, p...) }
-func (m *ikeBuf) bytes(p []byte)   { m.b = append(m.b, p...) }
-func (m *ikeBuf) u16(v uint16)     { m.b = binary.BigEndian.AppendUint16(m.b, v) }
-func (m *ikeBuf) u32(v uint32)     { m.b = binary.BigEndian.AppendUint32(m.b, v) }
-func (m *ikeBuf) u64(v uint64)     { m.b = binary.BigEndian.AppendUint64(m.b, v) }
+func (m *ikeBuf) put(p ...byte)  { m.b = append(m.b, p...) }
+func (m *ikeBuf) bytes(p []byte) { m.b = append(m.b, p...) }
+func (m *ikeBuf) u16(v uint16)   { m.b = binary.BigEndian.AppendUint16(m.b, v) }
+func (m *ikeBuf) u32(v uint32)   { m.b = binary.BigEndian.AppendUint32(m.b, v) }
 func (m *ikeBuf) payload(pt byte, data []byte) {
 	s := m.begin(pt)
 	m.bytes(data)

@@ -84,8 +84,8 @@ var defaultStart = time.Date(2024, 3, 12, 9, 0, 0, 0, time.UTC)
 // steps may write two frames (request and reply), so the shares per frame
 // come out at about 1.5% IKE, 45% ESP, 1% keepalives, the rest background.
 const (
-	pIKE       = 0.015
-	pESP       = pIKE + 0.475
+	pIKE       = 0.017
+	pESP       = pIKE + 0.495
 	pKeepalive = pESP + 0.01
 )
 
@@ -330,10 +330,4 @@ func (g *gen) write(ls []gopacket.SerializableLayer) {
 		gap = 1000 // 1 µs: keep microsecond timestamps strictly increasing
 	}
 	g.now += int64(gap)
-}
-
-// delay moves the clock forward by about d (a round trip or a processing
-// time), for replies.
-func (g *gen) delay(d time.Duration) {
-	g.now += int64(d/2) + g.rng.Int64N(int64(d))
 }

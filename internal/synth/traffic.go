@@ -163,7 +163,7 @@ func (g *gen) dnsPair() {
 	b = binary.BigEndian.AppendUint16(b, id)
 	b = append(b, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0)
 	b = append(b, g.scratch[qstart:qend]...)
-	b = append(b, 0xc0, 12)                  // pointer to the question name
+	b = append(b, 0xc0, 12) // pointer to the question name
 	b = binary.BigEndian.AppendUint16(b, qtype)
 	b = append(b, 0, 1)
 	b = binary.BigEndian.AppendUint32(b, uint32(60+g.rng.IntN(3600)))
@@ -267,7 +267,7 @@ func (g *gen) initConns() {
 	}
 }
 
-var serverPorts = [...]uint16{443, 443, 443, 443, 80, 22, 445, 993}
+var serverPorts = [...]uint16{443, 443, 443, 443, 443, 22, 445, 993}
 
 func (g *gen) newConn(k *tcpConn) {
 	v6 := g.rng.IntN(10) == 0

@@ -1,0 +1,146 @@
+package classify_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/ikescope/ikescope/classify"
+	"github.com/ikescope/ikescope/decode"
+)
+
+var (
+	ini = netip.MustParseAddrPort("192.0.2.10:500")
+	rsp = netip.MustParseAddrPort("198.51.100.20:500")
+	t0  = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+)
+
+// step is one message on the wire in a state-machine table.
+type step struct {
+	at      time.Duration
+	r2i     bool
+	ver     uint8
+	exch    decode.ExchangeType
+	msgid   uint32
+	enc     bool
+	length  uint32 // also what makes a message distinct from a retransmission
+	notify  uint16
+	win     uint32
+	ispi    uint64
+	rspi    uint64
+	inner   decode.PayloadType
+	request bool // an IKEv2 request sent by the original responder
+}
+
+func frameOf(s step) *decode.Frame {
+	if s.ispi == 0 {
+		s.ispi = 0x1111
+	}
+	m := &decode.Message{Header: decode.Header{InitSPI: s.ispi, RespSPI: s.rspi, Major: s.ver, Exchange: s.exch, MsgID: s.msgid, Length: s.length}}
+	m.Digest = uint64(s.length)<<32 | uint64(s.exch)<<8 | uint64(s.msgid)
+	if s.r2i {
+		m.Digest ^= 0xabcdef
+	}
+	if s.enc {
+		m.Flags |= decode.FlagEncrypted
+	}
+	if s.ver == 2 {
+		if s.r2i && !s.request {
+			m.Flags |= decode.FlagResponse
+		} else if !s.r2i {
+			m.Flags |= decode.FlagInitiator
+		}
+		if s.inner != 0 {
+			m.Payloads = append(m.Payloads, decode.Payload{Type: decode.PayloadSK, Encrypted: &decode.Encrypted{InnerNext: s.inner}})
+		}
+	}
+	if s.notify != 0 || s.win != 0 {
+		n := &decode.Notify{Major: s.ver, Type: s.notify}
+		if s.win != 0 {
+			n.Type, n.WinError, n.HasWinError = decode.NotifyMSStatus, s.win, true
+		}
+		pt := decode.PayloadNotify
+		if s.ver == 2 {
+			pt = decode.PayloadNotifyv2
+		}
+		m.Payloads = append(m.Payloads, decode.Payload{Type: pt, Notify: n})
+	}
+	f := &decode.Frame{Kind: decode.KindIKE, Src: ini, Dst: rsp, Proto: 17, IKE: m}
+	if s.r2i {
+		f.Src, f.Dst = rsp, ini
+	}
+	return f
+}
+
+func mm(n int, at time.Duration) step {
+	return step{at: at, r2i: n%2 == 0, ver: 1, exch: decode.ExchangeMainMode, enc: n >= 5, length: uint32(100 + n), rspi: map[bool]uint64{true: 0x2222}[n > 1]}
+}
+
+func qm(n int, at time.Duration) step {
+	return step{at: at, r2i: n == 2, ver: 1, exch: decode.ExchangeQuickMode, msgid: 7, enc: true, length: uint32(200 + n), rspi: 0x2222}
+}
+
+func TestStateMachine(t *testing.T) {
+	retx := func(s step, at time.Duration) step { s.at = at; return s }
+	cases := []struct {
+		name  string
+		steps []step
+		end   time.Duration // clock advanced to this before Finish
+		want  classify.Class
+		code  uint32
+	}{
+		{"established v1", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 7), qm(3, 8)}, 10, classify.Established, 0},
+		{"no response", []step{mm(1, 0), retx(mm(1, 0), 4), retx(mm(1, 0), 11), retx(mm(1, 0), 24)}, 300, classify.NoResponse, 13813},
+		{"in progress", []step{mm(1, 0), retx(mm(1, 0), 4)}, 10, classify.InProgress, 13813 * 0},
+		{"psk mismatch stalls at MM5", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), retx(mm(5, 4), 8), retx(mm(5, 4), 16)}, 300, classify.MMDelayDrop, 13814},
+		{"qm acquire drop", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), retx(qm(1, 6), 10), retx(qm(1, 6), 20)}, 300, classify.QMAcquireDrop, 13810},
+		{"qm delay drop", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 7), retx(qm(2, 7), 17)}, 300, classify.QMDelayDrop, 13815},
+		{"proposal mismatch", []step{mm(1, 0), {at: 1, r2i: true, ver: 1, exch: decode.ExchangeInformational, length: 40, notify: 14}}, 300, classify.ProposalMismatch, 0},
+		{"auth failed v2", []step{
+			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
+			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 280, rspi: 0x2222, notify: 24},
+		}, 300, classify.AuthFailed, 13801},
+		{"windows status notify", []step{
+			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
+			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 60, rspi: 0x2222, win: 13806},
+		}, 2, classify.MMDelayDrop, 13806},
+		{"superseded while retransmitting", []step{
+			mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), retx(mm(5, 4), 8),
+			{at: 10, ver: 1, exch: decode.ExchangeMainMode, length: 101, ispi: 0x3333},
+			retx(mm(5, 4), 16),
+		}, 20, classify.SAReaped, 13808},
+		{"peer delete while qm pending v2", []step{
+			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
+			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 280, rspi: 0x2222},
+			{at: 2, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 400, rspi: 0x2222, inner: 35},
+			{at: 3, r2i: true, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 380, rspi: 0x2222, inner: 36},
+			{at: 10, ver: 2, exch: decode.ExchangeCreateChildSA, msgid: 2, length: 300, rspi: 0x2222, inner: 33},
+			{at: 11, r2i: true, ver: 2, exch: decode.ExchangeInformationalV2, msgid: 0, length: 80, rspi: 0x2222, inner: 42, request: true},
+		}, 20, classify.SADeleted, 13807},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr := classify.NewTracker(classify.DefaultConfig())
+			for i, s := range c.steps {
+				ts := t0.Add(s.at * time.Second)
+				tr.Observe(classify.Input{Frame: i + 1, Time: ts, F: frameOf(s)})
+			}
+			tr.Advance(t0.Add(c.end * time.Second))
+			tr.Finish()
+			sas := tr.Results()
+			if len(sas) == 0 {
+				t.Fatal("no SA")
+			}
+			v := sas[0].Verdict
+			if v.Class != c.want {
+				t.Fatalf("class %s (%s), want %s; evidence %#v", v.Class, v.Summary, c.want, v.Evidence)
+			}
+			if c.code != 0 && v.WindowsCode != c.code {
+				t.Errorf("windows code %d, want %d", v.WindowsCode, c.code)
+			}
+			if len(v.Hints) > 3 {
+				t.Errorf("%d hints, want at most 3", len(v.Hints))
+			}
+		})
+	}
+}
