@@ -30,7 +30,8 @@ var windowsStart = time.Date(2024, 3, 12, 10, 0, 0, 0, time.UTC)
 //     vendor IDs MS NT5 ISAKMPOAKLEY version 9, RFC 3947,
 //     draft-ietf-ipsec-nat-t-ike-02\n, FRAGMENTATION, MS-Negotiation
 //     Discovery Capable, IKE CGA version 1 and Vid-Initial-Contact;
-//  2. main mode message 2 from WindowsPeer, accepting the first proposal;
+//  2. main mode message 2 from WindowsPeer, accepting the first proposal,
+//     with the vendor IDs RFC 3947 and DPD;
 //  3. an IKEv2 IKE_SA_INIT request from WindowsPeer to the Windows host;
 //  4. the Windows responder's unencrypted IKE_SA_INIT response: the vendor
 //     ID MS NT5 ISAKMPOAKLEY version 9 and a Microsoft status notify (type
@@ -51,8 +52,15 @@ func WindowsSample(w io.Writer) error {
 	at := func(d time.Duration) { g.now = windowsStart.Add(d).UnixNano() }
 	at(0)
 	g.sendIKE(v1, g.buildIKE(v1, v1MM1), false, false, false)
+	// The peer is not a Windows machine: it accepts the first proposal and
+	// sends the RFC 3947 and DPD vendor IDs.
+	m := &g.ike
+	m.header(v1.ispi, v1.rspi, ikeV1, 2, 0, 0)
+	g.v1SA(v1, true)
+	m.payload(13, vidRFC3947)
+	m.payload(13, vidDPD)
 	at(1840 * time.Microsecond)
-	g.sendIKE(v1, g.buildIKE(v1, v1MM2), true, false, false)
+	g.sendIKE(v1, m.finish(), true, false, false)
 
 	v2 := &tunnel{a: peer, b: win, prof: profStrongSwan, v2: true, aPort500: 500, aPort4500: 4500, prop: 0}
 	v2.group = 19
@@ -62,7 +70,6 @@ func WindowsSample(w io.Writer) error {
 
 	// The error response: MS-IKEE status notify (12345) with the Windows
 	// error code, and the Windows vendor ID.
-	m := &g.ike
 	m.header(v2.ispi, 0, ikeV2, 34, 0x20, 0)
 	var code [4]byte
 	code[2], code[3] = WindowsErrorAuthFail>>8, WindowsErrorAuthFail&0xff

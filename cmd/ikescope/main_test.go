@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const sample = "../../testdata/sample/ikev1-main-quick-esp.pcap"
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestDecodeSample(t *testing.T) {
+	code, out, errs := runCmd(t, "decode", sample)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "IKEv1 Main Mode") || !strings.Contains(out, "ESP spi 0x1c0d7b38") {
+		t.Errorf("decode output lacks main mode or ESP:\n%s", out)
+	}
+	if !strings.Contains(errs, "27 packets") {
+		t.Errorf("summary: %q", errs)
+	}
+	code, out, _ = runCmd(t, "decode", "-T", "json", sample)
+	if code != exitOK {
+		t.Fatal(code)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("bad JSON line %q: %v", line, err)
+		}
+	}
+}
+
+func TestAnalyzeSampleJSON(t *testing.T) {
+	code, out, errs := runCmd(t, "analyze", "-T", "json", sample)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Schema int `json:"schema"`
+		IKESAs []struct {
+			Verdict struct {
+				Class string `json:"class"`
+			} `json:"verdict"`
+			InitiatorSPI string `json:"initiator_spi"`
+		} `json:"ike_sas"`
+		Summary struct {
+			ByClass map[string]int `json:"by_class"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Schema != 1 || len(doc.IKESAs) != 1 || doc.IKESAs[0].Verdict.Class != "established" || len(doc.IKESAs[0].InitiatorSPI) != 16 {
+		t.Errorf("unexpected analysis: %+v", doc)
+	}
+	// `ikescope CAPTURE` is analyze.
+	code, out, _ = runCmd(t, sample)
+	if code != exitOK || !strings.Contains(out, "ESTABLISHED") {
+		t.Errorf("ikescope CAPTURE: exit %d\n%s", code, out)
+	}
+}
+
+func TestFailOn(t *testing.T) {
+	if code, _, _ := runCmd(t, "analyze", "--fail-on", "established", sample); code != exitCheck {
+		t.Errorf("--fail-on established: exit %d, want %d", code, exitCheck)
+	}
+	if code, _, _ := runCmd(t, "analyze", "--fail-on", "no_response,mm_delay_drop", sample); code != exitOK {
+		t.Errorf("--fail-on other classes: exit %d, want 0", code)
+	}
+	if code, _, _ := runCmd(t, "analyze", "--fail-on", "bogus", sample); code != exitUsage {
+		t.Errorf("--fail-on bogus: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.pcap")
+	os.WriteFile(cut, b[:len(b)-30], 0o644)
+	code, out, errs := runCmd(t, "decode", cut)
+	if code != exitDamaged {
+		t.Errorf("truncated capture: exit %d, want %d", code, exitDamaged)
+	}
+	if !strings.Contains(errs, "cut.pcap") || !strings.Contains(out, "ESP") {
+		t.Errorf("truncated capture: want a warning naming the file and the packets before the cut; stderr %q", errs)
+	}
+	junk := filepath.Join(dir, "junk.pcap")
+	os.WriteFile(junk, []byte("hello, this is not a capture"), 0o644)
+	if code, _, errs := runCmd(t, "decode", junk); code != exitNoInput || !strings.Contains(errs, "junk.pcap") {
+		t.Errorf("not a capture: exit %d %q", code, errs)
+	}
+	if code, _, _ := runCmd(t, "decode", "--bogus", sample); code != exitUsage {
+		t.Errorf("bad flag: exit %d", code)
+	}
+	if code, out, _ := runCmd(t, "decode", "--help"); code != exitOK || !strings.Contains(out, "exit status") {
+		t.Errorf("--help: exit %d %q", code, out)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	code, out, _ := runCmd(t, "explain", "13814")
+	if code != exitOK || !strings.Contains(out, "ERROR_IPSEC_IKE_MM_DELAY_DROP") || !strings.Contains(out, "mm_delay_drop") {
+		t.Errorf("explain 13814: %d %s", code, out)
+	}
+	code, out, _ = runCmd(t, "explain", "0x3618")
+	if code != exitOK || !strings.Contains(out, "ERROR_IPSEC_IKE_PEER_CRL_FAILED") || !strings.Contains(out, "13848") {
+		t.Errorf("explain 0x3618: %s", out)
+	}
+	for _, q := range []string{"0x800735F6", "MM_DELAY_DROP", "0x35f6"} {
+		if _, out, _ := runCmd(t, "explain", q); !strings.Contains(out, "13814") {
+			t.Errorf("explain %s: %s", q, out)
+		}
+	}
+	if _, out, _ := runCmd(t, "explain", "0x80320015"); !strings.Contains(out, "never appears on the wire") {
+		t.Errorf("explain FWP: %s", out)
+	}
+	if _, out, _ := runCmd(t, "explain", "0x80284010"); !strings.Contains(out, "TBS_E_SERVICE_DISABLED") {
+		t.Errorf("explain TBS: %s", out)
+	}
+	if _, out, _ := runCmd(t, "explain", "--list"); strings.Count(out, "\n") < 140 {
+		t.Errorf("explain --list: %d lines", strings.Count(out, "\n"))
+	}
+}
