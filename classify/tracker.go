@@ -63,9 +63,10 @@ type Tracker struct {
 	done    []*SA
 	// KeepDone keeps finished SAs for Results (the default for analyze);
 	// live capture turns it off and relies on Emit.
-	KeepDone  bool
-	smb       smbWatch
-	orphanESP []*ESPStats
+	KeepDone   bool
+	smb        smbWatch
+	orphanESP  []*ESPStats
+	lastExpire time.Time
 	// Discontinuities records where the capture clock went backwards.
 	Discontinuities []Evidence
 }
@@ -119,7 +120,12 @@ func (t *Tracker) Observe(in Input) {
 			t.smb.observe(in)
 		}
 	}
-	t.expire()
+	// Limits are checked once per second of capture time, not per packet:
+	// the scan is over every live SA.
+	if t.now.Sub(t.lastExpire) >= time.Second {
+		t.lastExpire = t.now
+		t.expire()
+	}
 }
 
 // Advance moves the clock without a packet (live capture when idle), so that

@@ -165,6 +165,14 @@ func (fr *fragmenter) add4(ip *layers.IPv4, ts time.Time, ref int) (*Datagram, [
 		Flags: ip.Flags, FragOffset: ip.FragOffset, TTL: ip.TTL, Protocol: ip.Protocol,
 		SrcIP: append([]byte(nil), ip.SrcIP...), DstIP: append([]byte(nil), ip.DstIP...),
 	}
+	// ip4defrag passes a packet with DF set through unchanged, even when it
+	// is a fragment (crafted, or a broken stack). A later fragment must not
+	// be decoded as a datagram, so DF is cleared on its copy; a first
+	// fragment with DF+MF is decoded as it stands, as tshark and tcpdump do
+	// (tcpdump/isakmp-ikev1_n_print-oobr.pcap frame 1).
+	if off > 0 {
+		cp.Flags &^= layers.IPv4DontFragment
+	}
 	// ip4defrag takes the fragment length from the IPv4 total length minus
 	// 20; keep it consistent with the payload actually captured.
 	cp.Length = uint16(20 + len(ip.Payload))

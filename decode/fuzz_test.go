@@ -157,15 +157,17 @@ func checkMessage(t *testing.T, b []byte, m *decode.Message, err error) {
 	if len(b) < decode.HeaderLen {
 		t.Fatalf("message from %d bytes, shorter than the header", len(b))
 	}
-	prev := decode.HeaderLen - 1
+	// Offsets only move forward: each payload starts at or after the end
+	// of the one before, and ends within the input.
+	end := decode.HeaderLen
 	for i, p := range m.Payloads {
-		if p.Offset <= prev {
-			t.Fatalf("payload %d (%s) at offset %d, not after %d: %#v", i, p.Name(m.Major), p.Offset, prev, p)
+		if p.Offset < end {
+			t.Fatalf("payload %d (%s) at offset %d, before %d: %#v", i, p.Name(m.Major), p.Offset, end, p)
 		}
 		if p.Length < 4 || p.Offset+p.Length > len(b) {
 			t.Fatalf("payload %d (%s) offset %d length %d outside the %d-byte input", i, p.Name(m.Major), p.Offset, p.Length, len(b))
 		}
-		prev = p.Offset
+		end = p.Offset + p.Length
 	}
 	for _, a := range m.Anomalies {
 		var de *decode.Error
@@ -342,6 +344,9 @@ func checkFrame(t *testing.T, fr *decode.Frame) {
 	t.Helper()
 	if fr.Kind > decode.KindMalformed {
 		t.Fatalf("kind %d out of range", fr.Kind)
+	}
+	if fr.Kind == decode.KindIKE && fr.IKE == nil && fr.IKEErr == nil {
+		t.Fatalf("IKE frame with neither a message nor an error")
 	}
 	if fr.IKE != nil {
 		if fr.Kind != decode.KindIKE {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ikescope/ikescope/decode"
 )
@@ -475,5 +476,47 @@ func TestDecodePublicCapturesNoPanic(t *testing.T) {
 		if !usedExceptions[rel] {
 			t.Errorf("exception for %s, which was not decoded", rel)
 		}
+	}
+}
+
+// TestDecodeShortIKE: a UDP/500 datagram, or a UDP/4500 one after the
+// non-ESP marker, too short for the IKE header is still an IKE frame, with
+// no message and the header error.
+func TestDecodeShortIKE(t *testing.T) {
+	ts := time.Unix(1700000000, 0)
+	for _, tc := range []struct {
+		name   string
+		pkt    []byte
+		kind   decode.Kind
+		natt   bool
+		ikeLen int
+	}{
+		{"UDP/500 10 bytes", ipv4UDP(1, 0, false, 500, 500, make([]byte, 10), true), decode.KindIKE, false, 10},
+		{"UDP/500 27 bytes", ipv4UDP(1, 0, false, 500, 500, make([]byte, 27), true), decode.KindIKE, false, 27},
+		{"UDP/4500 marker and 6 bytes", ipv4UDP(1, 0, false, 4500, 4500, make([]byte, 10), true), decode.KindIKE, true, 6},
+		// gopacket stops at an empty payload: nothing follows the marker.
+		{"UDP/4500 marker only", ipv4UDP(1, 0, false, 4500, 4500, make([]byte, 4), true), decode.KindOther, true, 0},
+		{"UDP/4500 3 bytes", ipv4UDP(1, 0, false, 4500, 4500, []byte{1, 2, 3}, true), decode.KindMalformed, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := decode.NewDecoder().Decode(decode.LinkIPv4, tc.pkt, ts, 1)
+			checkFrame(t, f)
+			if f.Kind != tc.kind {
+				t.Fatalf("kind %s, want %s (err %v, IKE err %v, layers %v)", f.Kind, tc.kind, f.Err, f.IKEErr, f.Layers)
+			}
+			if tc.kind != decode.KindIKE {
+				if (f.Err != nil) != (tc.kind == decode.KindMalformed) {
+					t.Errorf("%s frame with error %v", f.Kind, f.Err)
+				}
+				return
+			}
+			var de *decode.Error
+			if f.IKE != nil || !errors.Is(f.IKEErr, decode.ErrTruncated) || !errors.As(f.IKEErr, &de) || de.Offset != tc.ikeLen {
+				t.Errorf("IKE %#v, IKE error %v (%#v), want none and truncated at %d", f.IKE, f.IKEErr, f.IKEErr, tc.ikeLen)
+			}
+			if f.Err != nil || f.NATT != tc.natt || f.IKELen != tc.ikeLen {
+				t.Errorf("err %v, NATT %v, IKELen %d; want nil, %v, %d", f.Err, f.NATT, f.IKELen, tc.natt, tc.ikeLen)
+			}
+		})
 	}
 }

@@ -201,10 +201,15 @@ func (d *Decoder) Decode(link uint32, data []byte, ts time.Time, ref int) *Frame
 		f.Layers = append(f.Layers, d.decoded...)
 		d.collect()
 		if err != nil {
-			if f.Kind == KindIKE {
+			if f.Kind == KindIKE || d.ikeFailed() {
 				// The IKE layer keeps partial messages; only a header
-				// shorter than 28 bytes lands here.
+				// shorter than 28 bytes lands here. gopacket does not
+				// list a layer that failed, so collect did not see it:
+				// the frame is still IKE, without a message.
+				f.Kind = KindIKE
+				f.IKE = nil
 				f.IKEErr = err
+				f.IKELen = len(d.ike.Contents)
 			} else {
 				f.Err = err
 				if f.Kind == KindOther {
@@ -224,6 +229,22 @@ func (d *Decoder) Decode(link uint32, data []byte, ts time.Time, ref int) *Frame
 		first, data = next, rest
 	}
 	return f
+}
+
+// ikeFailed reports whether the parser stopped at the IKE layer: the last
+// layer decoded hands its payload to IKE (UDP on an IKE port, or a NAT-T
+// non-ESP marker), so the error came from the IKE header.
+func (d *Decoder) ikeFailed() bool {
+	if len(d.decoded) == 0 {
+		return false
+	}
+	switch d.decoded[len(d.decoded)-1] {
+	case layers.LayerTypeUDP:
+		return d.udp.NextLayerType() == LayerTypeIKE
+	case LayerTypeNATT:
+		return d.natt.Kind == NATTIKE
+	}
+	return false
 }
 
 // collect copies what the layers just decoded into the frame.

@@ -128,7 +128,7 @@ func lineIKE(b *strings.Builder, f *decode.Frame) {
 			b.WriteString(")")
 		case p.Type == decode.PayloadVendorID || p.Type == decode.PayloadVendorIDv2:
 			if n := decode.VendorName(p.Data); n != "" {
-				b.WriteString("(" + EscapeString(n) + ")")
+				b.WriteString("(" + n + ")")
 			}
 		}
 	}
