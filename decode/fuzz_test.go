@@ -20,9 +20,10 @@ import (
 	"github.com/ikescope/ikescope/decode"
 )
 
-// Fuzz targets. They are seeded from every UDP payload on ports 500 and
-// 4500 (and, for FuzzDecodeFrame, every frame) of the public captures in
-// ../../shared/pcaps and of the captures in ../testdata. Crashers found by
+// Fuzz targets. FuzzParseMessage and FuzzUDP4500 are seeded from every UDP
+// payload on ports 500 and 4500, FuzzDecodeFrame from every Ethernet frame
+// and every IPv4 packet, of the public captures in ../../shared/pcaps (when
+// present) and of the captures in ../testdata. Crashers found by
 // `go test -fuzz` land in testdata/fuzz/<Target>/ and are committed.
 
 // captureRoots are the directories searched for captures, relative to the
