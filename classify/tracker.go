@@ -214,9 +214,6 @@ func (t *Tracker) newSA(in Input) *SA {
 	sa.Initiator, sa.Responder = f.Src, f.Dst
 	if m.Major == 2 && !m.Initiator() {
 		sa.Initiator, sa.Responder = f.Dst, f.Src
-	} else if m.Major == 1 && m.RespSPI != 0 && m.Exchange == decode.ExchangeMainMode && !hasPayload(m, decode.PayloadSA) {
-		// Started mid-negotiation: guess the direction from the ports
-		// only when nothing better is known.
 	}
 	switch {
 	case m.Major == 2:
