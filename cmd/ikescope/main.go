@@ -32,6 +32,9 @@ const usage = `usage: ikescope COMMAND [flags] ...
 commands:
   analyze [flags] CAPTURE...               follow every IKE SA and say what failed (also: ikescope CAPTURE)
   decode  [-v] [-T text|json] CAPTURE...   decode every IKE and ESP packet
+  check [--update] [--junit FILE] DIR|CAPTURE...
+                                           compare verdicts with <capture>.expect.json (CI regression)
+  live -i IFACE [FILTER]                   watch negotiations on an interface as they happen
   explain CODE|NAME                        explain a Windows IKE/IPsec error (--list for all)
   version                                  print the version
 
@@ -53,6 +56,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAnalyze(args[1:], stdin, stdout, stderr)
 	case "explain":
 		return runExplain(args[1:], stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
+	case "live":
+		return runLive(args[1:], stdout, stderr)
 	case "version", "--version":
 		io.WriteString(stdout, "ikescope "+version+"\n")
 		return exitOK
