@@ -58,6 +58,9 @@ type Tracker struct {
 	now    time.Time
 	// Emit receives each SA when its verdict is final (streaming); may be nil.
 	Emit func(*SA)
+	// OnEvent receives each event as it is attached to an SA (streaming);
+	// may be nil.
+	OnEvent func(*SA, Event)
 	// Evicted counts SAs evicted by the MaxSAs cap.
 	Evicted int
 	done    []*SA
@@ -146,7 +149,7 @@ func (t *Tracker) LostDatagrams(dgs []*decode.Datagram) {
 		}
 		if sa := t.byISPI[dg.IKE.InitSPI]; sa != nil {
 			sa.fragsLost = append(sa.fragsLost, dg)
-			sa.Events = append(sa.Events, Event{Type: "ip_fragments_lost", Frame: firstRef(dg), Time: dg.First,
+			t.event(sa, Event{Type: "ip_fragments_lost", Frame: firstRef(dg), Time: dg.First,
 				Text: "IKE message of " + itoa(dg.IKELen) + " bytes sent in IP fragments; " + itoa(len(dg.Fragments)) + " arrived, the datagram was never complete"})
 		}
 	}
@@ -192,7 +195,7 @@ func (t *Tracker) observeIKE(in Input) {
 	if f.Src.Port() == decode.PortNATT || f.Dst.Port() == decode.PortNATT {
 		if !sa.NATT {
 			sa.NATT = true
-			sa.Events = append(sa.Events, Event{Type: "natt", Frame: in.Frame, Time: in.Time, Text: "IKE moved to UDP 4500 (NAT traversal)"})
+			t.event(sa, Event{Type: "natt", Frame: in.Frame, Time: in.Time, Text: "IKE moved to UDP 4500 (NAT traversal)"})
 		}
 	}
 	if dir == I2R {
@@ -306,7 +309,7 @@ func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
 			// The capture started after phase 1: an exchange that needs an
 			// IKE SA shows that one was up.
 			sa.Established = in.Time
-			sa.Events = append(sa.Events, Event{Type: "capture_started_late", Frame: in.Frame, Time: in.Time,
+			t.event(sa, Event{Type: "capture_started_late", Frame: in.Frame, Time: in.Time,
 				Text: "the capture starts after phase 1: first seen is " + x.Name})
 		}
 	}
@@ -314,7 +317,7 @@ func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
 		prev.SendTimes = append(prev.SendTimes, in.Time)
 		prev.Frames = append(prev.Frames, in.Frame)
 		if prev.Retransmissions() == 1 {
-			sa.Events = append(sa.Events, Event{Type: "retransmitted", Frame: in.Frame, Time: in.Time,
+			t.event(sa, Event{Type: "retransmitted", Frame: in.Frame, Time: in.Time,
 				Text: x.Name + " " + dir.String() + " message retransmitted"})
 		}
 		return
@@ -323,7 +326,7 @@ func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
 		Encrypted: m.Encrypted(), SendTimes: []time.Time{in.Time}, Frames: []int{in.Frame}, digest: m.Digest}
 	if dg := in.F.Datagram; dg != nil {
 		msg.IPFragments = len(dg.Fragments)
-		sa.Events = append(sa.Events, Event{Type: "ip_fragmented", Frame: in.Frame, Time: in.Time,
+		t.event(sa, Event{Type: "ip_fragmented", Frame: in.Frame, Time: in.Time,
 			Text: x.Name + " message of " + itoa(int(m.Length)) + " bytes arrived in " + itoa(len(dg.Fragments)) + " IP fragments"})
 	}
 	for i := range m.Payloads {
@@ -369,7 +372,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 		msg.Notifies = append(msg.Notifies, n.Type)
 		if n.HasWinError {
 			sa.statusCode, sa.statusFrame, sa.statusPhase = n.WinError, in.Frame, x.Phase
-			sa.Events = append(sa.Events, Event{Type: "windows_status", Frame: in.Frame, Time: in.Time,
+			t.event(sa, Event{Type: "windows_status", Frame: in.Frame, Time: in.Time,
 				Text: "Microsoft status notify: Windows error " + winName(n.WinError)})
 		}
 		if n.Type == decode.NotifyResponderLifetime && dir == R2I && x.Phase == 1 && sa.Proposal != nil {
@@ -387,7 +390,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 				}
 			}
 			sa.errNotify = append(sa.errNotify, notifySeen{Type: n.Type, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: phase})
-			sa.Events = append(sa.Events, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time,
+			t.event(sa, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time,
 				Text: side(dir) + " sent " + n.Name()})
 		}
 		if sa.Version == 2 && (n.Type == decode.NotifyInvalidKEPayload || n.Type == 16390) && dir == R2I {
@@ -399,7 +402,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 		msg.InnerNext = p.Encrypted.InnerNext
 		if p.Type == decode.PayloadSKF {
 			if !hasEvent(sa, "ike_fragmented") {
-				sa.Events = append(sa.Events, Event{Type: "ike_fragmented", Frame: in.Frame, Time: in.Time,
+				t.event(sa, Event{Type: "ike_fragmented", Frame: in.Frame, Time: in.Time,
 					Text: "IKEv2 fragmentation (RFC 7383) in use: " + x.Name + " sent in " + itoa(int(p.Encrypted.FragTotal)) + " fragments"})
 			}
 		}
@@ -408,7 +411,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 		}
 	case p.Fragment != nil:
 		if !hasEvent(sa, "ike_fragmented") {
-			sa.Events = append(sa.Events, Event{Type: "ike_fragmented", Frame: in.Frame, Time: in.Time,
+			t.event(sa, Event{Type: "ike_fragmented", Frame: in.Frame, Time: in.Time,
 				Text: "IKEv1 fragmentation in use (payload 132)"})
 		}
 	}
@@ -469,7 +472,7 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 			}
 		}
 		if len(sa.Children) > 0 {
-			sa.Events = append(sa.Events, Event{Type: "rekey", Frame: in.Frame, Time: in.Time, Text: x.Name + " created another child SA (rekey or new traffic)"})
+			t.event(sa, Event{Type: "rekey", Frame: in.Frame, Time: in.Time, Text: x.Name + " created another child SA (rekey or new traffic)"})
 		}
 		sa.Children = append(sa.Children, c)
 	}
@@ -492,11 +495,11 @@ func (t *Tracker) phase1Done(sa *SA, in Input) {
 	}
 	sa.Established = in.Time
 	if sa.Proposal != nil && sa.Proposal.DHGroupID != 0 && decode.DHGroupWeak(sa.Proposal.DHGroupID) {
-		sa.Events = append(sa.Events, Event{Type: "weak_crypto", Frame: in.Frame, Time: in.Time,
+		t.event(sa, Event{Type: "weak_crypto", Frame: in.Frame, Time: in.Time,
 			Text: "negotiated DH group " + sa.Proposal.DHGroup + " is weak"})
 	}
 	if d := in.Time.Sub(sa.Started); d > 10*time.Second {
-		sa.Events = append(sa.Events, Event{Type: "slow_phase1", Frame: in.Frame, Time: in.Time, Text: "phase 1 took " + dur(d)})
+		t.event(sa, Event{Type: "slow_phase1", Frame: in.Frame, Time: in.Time, Text: "phase 1 took " + dur(d)})
 	}
 }
 
@@ -621,3 +624,11 @@ func (t *Tracker) Live() int { return len(t.live) }
 // OrphanESP returns ESP flows that could not be tied to an IKE SA seen in
 // the capture.
 func (t *Tracker) OrphanESP() []*ESPStats { return t.orphanESP }
+
+// event attaches ev to sa and passes it to OnEvent.
+func (t *Tracker) event(sa *SA, ev Event) {
+	sa.Events = append(sa.Events, ev)
+	if t.OnEvent != nil {
+		t.OnEvent(sa, ev)
+	}
+}
