@@ -161,6 +161,55 @@ type SummaryJSON struct {
 	ByClass map[string]int `json:"by_class"`
 }
 
+// The `analyze -T jsonl` lines (docs/output.md): each is one JSON object
+// with a "type", written as soon as what it says is final.
+
+// SAVerdictLine carries an IKE SA with its verdict.
+type SAVerdictLine struct {
+	Type  string `json:"type"` // "sa_verdict"
+	IKESA SAJSON `json:"ike_sa"`
+}
+
+// EventLine is one event attached to an IKE SA, written when it happens.
+type EventLine struct {
+	Type         string    `json:"type"` // "event"
+	IKESAID      int       `json:"ike_sa_id"`
+	InitiatorSPI string    `json:"initiator_spi"`
+	Event        EventJSON `json:"event"`
+}
+
+// FindingLine is one finding beyond IKE.
+type FindingLine struct {
+	Type    string      `json:"type"` // "event"
+	Finding FindingJSON `json:"finding"`
+}
+
+// StatsLine ends the stream.
+type StatsLine struct {
+	Type    string      `json:"type"` // "stats"
+	Packets int         `json:"packets"`
+	Summary SummaryJSON `json:"summary"`
+}
+
+// NewSAVerdictLine returns the sa_verdict line of sa.
+func NewSAVerdictLine(sa *classify.SA) SAVerdictLine {
+	return SAVerdictLine{Type: "sa_verdict", IKESA: SAToJSON(sa)}
+}
+
+// NewEventLine returns the event line of ev, just attached to sa.
+func NewEventLine(sa *classify.SA, ev classify.Event) EventLine {
+	return EventLine{Type: "event", IKESAID: sa.ID, InitiatorSPI: spi(sa.InitSPI), Event: eventToJSON(ev)}
+}
+
+// NewFindingLine returns the event line of a finding.
+func NewFindingLine(f classify.Finding) FindingLine {
+	return FindingLine{Type: "event", Finding: FindingToJSON(f)}
+}
+
+func eventToJSON(e classify.Event) EventJSON {
+	return EventJSON{Type: e.Type, Frame: e.Frame, Time: FormatTime(e.Time), Text: e.Text}
+}
+
 func tptr(t time.Time) *string {
 	if t.IsZero() {
 		return nil
@@ -234,12 +283,12 @@ func SAToJSON(sa *classify.SA) SAJSON {
 		j.ChildSAs = append(j.ChildSAs, cj)
 	}
 	for _, e := range sa.Events {
-		j.Events = append(j.Events, EventJSON{Type: e.Type, Frame: e.Frame, Time: FormatTime(e.Time), Text: e.Text})
+		j.Events = append(j.Events, eventToJSON(e))
 	}
 	v := sa.Verdict
 	j.Verdict = VerdictJSON{Class: string(v.Class), Final: v.Final, Summary: v.Summary, Evidence: []EvidenceJSON{}, Hints: []string{}}
 	if v.WindowsCode != 0 {
-		w := &WindowsJSON{Code: v.WindowsCode, Hex: "0x" + strings.ToUpper(strconv.FormatUint(uint64(v.WindowsCode), 16)), Certain: v.Certain}
+		w := &WindowsJSON{Code: v.WindowsCode, Hex: decode.WinError{Code: v.WindowsCode}.Hex(), Certain: v.Certain}
 		if we, ok := decode.LookupWinError(v.WindowsCode); ok {
 			w.Hex, w.Name = we.Hex(), we.Name
 		}

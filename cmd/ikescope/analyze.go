@@ -89,17 +89,22 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer out.Flush()
 	tr := classify.NewTracker(cfg)
 	if *format == "jsonl" {
+		// Each SA's event lines come as the events happen, before its
+		// sa_verdict line (docs/output.md).
 		tr.KeepDone = false
+		tr.OnEvent = func(sa *classify.SA, ev classify.Event) {
+			out.Write(report.MarshalLine(report.NewEventLine(sa, ev)))
+		}
 		tr.Emit = func(sa *classify.SA) {
-			out.Write(report.MarshalLine(struct {
-				Type string        `json:"type"`
-				SA   report.SAJSON `json:"ike_sa"`
-			}{"sa_verdict", report.SAToJSON(sa)}))
+			out.Write(report.MarshalLine(report.NewSAVerdictLine(sa)))
 		}
 	}
 	matched := false
+	// Counted here because jsonl keeps no finished SAs for Results.
+	byClass := report.SummaryJSON{ByClass: map[string]int{}}
 	counting := tr.Emit
 	tr.Emit = func(sa *classify.SA) {
+		byClass.ByClass[string(sa.Verdict.Class)]++
 		if fail[sa.Verdict.Class] {
 			matched = true
 		}
@@ -155,16 +160,9 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		enc.Encode(doc)
 	case "jsonl":
 		for _, f := range tr.Findings() {
-			out.Write(report.MarshalLine(struct {
-				Type    string             `json:"type"`
-				Finding report.FindingJSON `json:"finding"`
-			}{"event", report.FindingToJSON(f)}))
+			out.Write(report.MarshalLine(report.NewFindingLine(f)))
 		}
-		out.Write(report.MarshalLine(struct {
-			Type    string             `json:"type"`
-			Packets int                `json:"packets"`
-			Summary report.SummaryJSON `json:"summary"`
-		}{"stats", n, report.Summarize(sas)}))
+		out.Write(report.MarshalLine(report.StatsLine{Type: "stats", Packets: n, Summary: byClass}))
 	}
 	if matched && status == exitOK {
 		status = exitCheck
