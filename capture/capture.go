@@ -82,7 +82,10 @@ type FileStats struct {
 	Packets     int
 	First, Last time.Time // timestamps of the first and last packet, in file order
 	LinkTypes   []uint32  // distinct link types (Packet.Link) of the packets read, in order of appearance
-	Warnings    []string
+	// End is when the capture stopped, from pcapng interface statistics
+	// (isb_endtime); zero when the file does not say (pcap files never do).
+	End      time.Time
+	Warnings []string
 }
 
 // TruncatedError reports a file that ends in the middle of a record.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 )
 
 // pcapng block types and constants.
@@ -18,8 +19,9 @@ const (
 
 	ngByteOrderMagic = 0x1a2b3c4d
 
-	ngOptTSResol  = 9  // if_tsresol
-	ngOptTSOffset = 14 // if_tsoffset
+	ngOptTSResol    = 9  // if_tsresol
+	ngOptISBEndTime = 3  // isb_endtime
+	ngOptTSOffset   = 14 // if_tsoffset
 
 	// maxMetaBlock bounds the section header, interface description and
 	// interface statistics blocks, which are buffered whole to be checked
@@ -82,6 +84,7 @@ type ngFramer struct {
 type ngSection struct {
 	first int      // frame number of the section's first packet (if it has any)
 	links []uint16 // link type of each interface, by interface id
+	resol []uint8  // if_tsresol of each interface (6 when absent)
 }
 
 // linkType returns the link type of interface ifc in the section that holds
@@ -253,6 +256,7 @@ func (f *ngFramer) nextBlock() error {
 		}
 		sec := &f.sections[len(f.sections)-1]
 		sec.links = append(sec.links, f.u16(b[8:10]))
+		sec.resol = append(sec.resol, f.option(b[16:blen-4], ngOptTSResol, 6))
 		// Snaplen 0 means unlimited; either way, bound the buffer NgReader
 		// allocates. Packets are limited to MaxCapLen separately.
 		snap := f.u32(b[12:16])
@@ -277,6 +281,7 @@ func (f *ngFramer) nextBlock() error {
 		if err := f.checkOptions("interface statistics", b[20:blen-4], false); err != nil {
 			return err
 		}
+		f.statsEnd(f.u32(b[8:12]), b[20:blen-4])
 	case ngEPB, ngPB:
 		if blen < 32 {
 			return f.bad("packet block: bad block length %d", blen)
@@ -366,4 +371,87 @@ func (f *ngFramer) checkOptions(block string, opts []byte, idb bool) error {
 		}
 	}
 	return nil
+}
+
+// option returns the first byte of option code in a checked option list,
+// or def when the option is absent.
+func (f *ngFramer) option(opts []byte, code uint16, def uint8) uint8 {
+	if v := f.optionValue(opts, code); len(v) > 0 {
+		return v[0]
+	}
+	return def
+}
+
+// optionValue returns the value of option code in a checked option list.
+func (f *ngFramer) optionValue(opts []byte, code uint16) []byte {
+	for len(opts) >= 4 {
+		c, l := f.u16(opts[0:2]), int(f.u16(opts[2:4]))
+		opts = opts[4:]
+		if c == 0 || l > len(opts) {
+			return nil
+		}
+		if c == code {
+			return opts[:l]
+		}
+		opts = opts[min((l+3)&^3, len(opts)):]
+	}
+	return nil
+}
+
+// statsEnd records the isb_endtime of an interface statistics block: when
+// the capture on that interface stopped. It tells how long the capture ran
+// on after its last packet, which a pcap file cannot say.
+func (f *ngFramer) statsEnd(ifc uint32, opts []byte) {
+	v := f.optionValue(opts, ngOptISBEndTime)
+	if len(v) != 8 || len(f.sections) == 0 {
+		return
+	}
+	sec := f.sections[len(f.sections)-1]
+	if int(ifc) >= len(sec.resol) {
+		return
+	}
+	ts := uint64(f.u32(v[0:4]))<<32 | uint64(f.u32(v[4:8]))
+	// The option is in the interface's time resolution, but dumpcap up to
+	// at least 4.0 writes microseconds whatever the resolution: take the
+	// reading that falls at or after the last packet read.
+	last := f.src.stats.Last
+	for _, r := range []uint8{sec.resol[ifc], 6} {
+		end, ok := tsTime(ts, r)
+		if !ok || end.Before(last) || !last.IsZero() && end.Sub(last) > 7*24*time.Hour {
+			continue
+		}
+		if end.After(f.src.stats.End) {
+			f.src.stats.End = end
+		}
+		return
+	}
+}
+
+// tsTime converts a pcapng timestamp in units given by if_tsresol.
+func tsTime(ts uint64, resol uint8) (time.Time, bool) {
+	var sec, frac, unit uint64
+	if resol&0x80 != 0 {
+		e := resol & 0x7f
+		if e >= 64 {
+			return time.Time{}, false
+		}
+		unit = 1 << e
+	} else {
+		if resol >= 20 {
+			return time.Time{}, false
+		}
+		unit = 1
+		for range resol {
+			unit *= 10
+		}
+	}
+	sec, frac = ts/unit, ts%unit
+	if sec > 1<<40 {
+		return time.Time{}, false
+	}
+	ns := frac * 1e9 / unit
+	if unit > 1e9 { // avoid overflow of frac*1e9 for very fine units
+		ns = frac / (unit / 1e9)
+	}
+	return time.Unix(int64(sec), int64(ns)).UTC(), true
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -149,8 +150,24 @@ func (t *Tracker) LostDatagrams(dgs []*decode.Datagram) {
 		}
 		if sa := t.byISPI[dg.IKE.InitSPI]; sa != nil {
 			sa.fragsLost = append(sa.fragsLost, dg)
-			t.event(sa, Event{Type: "ip_fragments_lost", Frame: firstRef(dg), Time: dg.First,
-				Text: "IKE message of " + itoa(dg.IKELen) + " bytes sent in IP fragments; " + itoa(len(dg.Fragments)) + " arrived, the datagram was never complete"})
+			// One event per message; its retransmissions update the count.
+			n := 0
+			for _, o := range sa.fragsLost {
+				if o.IKELen == dg.IKELen {
+					n++
+				}
+			}
+			text := "IKE message of " + itoa(dg.IKELen) + " bytes sent in IP fragments; " + itoa(len(dg.Fragments)) + " arrived, the datagram was never complete"
+			if n == 1 {
+				t.event(sa, Event{Type: "ip_fragments_lost", Frame: firstRef(dg), Time: dg.First, Text: text})
+				continue
+			}
+			for i := range sa.Events {
+				if e := &sa.Events[i]; e.Type == "ip_fragments_lost" && strings.HasPrefix(e.Text, "IKE message of "+itoa(dg.IKELen)+" bytes") {
+					e.Text = "IKE message of " + itoa(dg.IKELen) + " bytes sent " + itoa(n) + " times in IP fragments; each time only part of it arrived (" +
+						itoa(len(dg.Fragments)) + " fragment(s) the last time), the datagram was never complete"
+				}
+			}
 		}
 	}
 }
@@ -572,7 +589,28 @@ func (t *Tracker) idleDone(sa *SA) bool {
 			last = e.Last
 		}
 	}
-	return t.now.Sub(last) > t.cfg.GiveUp
+	if t.now.Sub(last) > t.cfg.GiveUp {
+		return true
+	}
+	// The IKE SA was deleted (or, in IKEv1, most likely deleted) and
+	// nothing followed for a second.
+	for _, d := range sa.deletes {
+		if d.IKE && t.now.Sub(last) >= time.Second {
+			return true
+		}
+	}
+	if _, ok := likelyV1Delete(sa); ok && t.now.Sub(last) >= time.Second {
+		return true
+	}
+	// The pending request ran out of retransmissions and nothing was heard
+	// on the SA since.
+	if p := pendingOf(sa); p.x != nil && (p.x.ranOut(t.now) || sa.lostRanOut(t.now)) {
+		return true
+	}
+	if u := unansweredAfter(sa); len(u) > 0 && lastRanOut(sa, u, t.now) && !last.After(sa.lastSeen) {
+		return true
+	}
+	return false
 }
 
 // Finish ends the capture: every SA still open is finalised.

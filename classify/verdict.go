@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,7 +115,11 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	}
 	// Rule 3: a Delete while a negotiation is pending.
 	if p.phase != 0 {
-		for _, d := range sa.deletes {
+		deletes := sa.deletes
+		if d, ok := likelyV1Delete(sa); ok && len(deletes) == 0 && final {
+			deletes = append(deletes, d)
+		}
+		for _, d := range deletes {
 			if d.Time.Before(p.x.Start) {
 				continue
 			}
@@ -149,7 +154,8 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	}
 	// Rule 5: by what was pending when the negotiation stopped.
 	if p.phase != 0 {
-		abandoned := final && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || t.now.Sub(p.x.Start) > t.limit(p.phase) || sa.supersededBy != nil)
+		abandoned := final && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || t.now.Sub(p.x.Start) > t.limit(p.phase) ||
+			sa.supersededBy != nil || p.x.ranOut(t.now) || sa.lostRanOut(t.now))
 		if !abandoned {
 			v.Class = InProgress
 			v.Final = false
@@ -180,7 +186,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		return t.finish(sa, v, p)
 	}
 	// Rule 6: after establishment.
-	if unanswered := unansweredAfter(sa); final && len(unanswered) > 0 && t.now.Sub(sa.lastSeen) > t.cfg.GiveUp {
+	if unanswered := unansweredAfter(sa); final && len(unanswered) > 0 && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || lastRanOut(sa, unanswered, t.now)) {
 		v.Class = DeadPeer
 		v.Final = true
 		for _, m := range unanswered {
@@ -266,6 +272,45 @@ func (t *Tracker) pendingEvidence(sa *SA, p pending, ev func(int, time.Time, str
 		}
 		ev(m.Frame, m.Time, text)
 	}
+	// Messages that never arrived whole: only some of their IP fragments
+	// were captured.
+	if n := len(sa.fragsLost); n > 0 {
+		dg := sa.fragsLost[0]
+		text := "IKE message of " + itoa(dg.IKELen) + " bytes sent in IP fragments " + itoa(n) + " time(s)"
+		if n > 1 {
+			text += ", last at +" + dur(sa.fragsLost[n-1].First.Sub(sa.Started))
+		}
+		text += "; only " + itoa(len(dg.Fragments)) + " fragment(s) of it arrived"
+		ev(firstRef(dg), dg.First, text)
+	}
+}
+
+// likelyV1Delete finds an IKEv1 Delete that cannot be read: without keys a
+// Delete after main mode is just an encrypted informational message. One
+// that is the last thing heard on the IKE SA is most likely the Delete of
+// the SA, from whichever side sent it (DESIGN.md); it is reported as likely.
+func likelyV1Delete(sa *SA) (deleteSeen, bool) {
+	if sa.Version != 1 || sa.Established.IsZero() {
+		return deleteSeen{}, false
+	}
+	var last *Message
+	var lastX *Exchange
+	for _, x := range sa.Exchanges {
+		for _, m := range x.Messages {
+			if last == nil || !m.SendTimes[len(m.SendTimes)-1].Before(last.SendTimes[len(last.SendTimes)-1]) {
+				last, lastX = m, x
+			}
+		}
+	}
+	if last == nil || lastX.Type != decode.ExchangeInformational || !last.Encrypted || last.Retransmissions() > 0 {
+		return deleteSeen{}, false
+	}
+	for _, e := range sa.ESP {
+		if e.Last.After(last.Time) {
+			return deleteSeen{}, false
+		}
+	}
+	return deleteSeen{Dir: last.Dir, Frame: last.Frame, Time: last.Time}, true
 }
 
 func supersededEarly(sa *SA, p pending) bool {
@@ -285,6 +330,64 @@ func supersededEarly(sa *SA, p pending) bool {
 		}
 	}
 	return interval > 0 && nw.Started.Sub(last) < interval*9/10
+}
+
+// ranOut reports whether the sender of m evidently stopped retransmitting
+// it: m was retransmitted at least twice and the silence since its last
+// send is more than three times the longest interval between its sends.
+// Retransmission schedules back off by at most a factor of two (strongSwan
+// 1.8, libreswan 2, Windows less), so another copy would have been seen by
+// then. This does not depend on knowing the implementation's timers.
+func (m *Message) ranOut(now time.Time) bool {
+	n := len(m.SendTimes)
+	if n < 3 {
+		return false
+	}
+	var iv time.Duration
+	for i := 1; i < n; i++ {
+		if d := m.SendTimes[i].Sub(m.SendTimes[i-1]); d > iv {
+			iv = d
+		}
+	}
+	return iv > 0 && now.Sub(m.SendTimes[n-1]) > 3*iv
+}
+
+// lostRanOut is ranOut for a message that never arrived whole: its copies
+// are the IP datagrams of which only some fragments were captured.
+func (sa *SA) lostRanOut(now time.Time) bool {
+	if len(sa.fragsLost) < 3 {
+		return false
+	}
+	m := &Message{}
+	for _, dg := range sa.fragsLost {
+		m.SendTimes = append(m.SendTimes, dg.First)
+	}
+	slices.SortFunc(m.SendTimes, time.Time.Compare)
+	return m.ranOut(now)
+}
+
+// ranOut reports whether the exchange's last request ran out of
+// retransmissions.
+func (x *Exchange) ranOut(now time.Time) bool {
+	var last *Message
+	for _, m := range x.Messages {
+		if last == nil || m.SendTimes[len(m.SendTimes)-1].After(last.SendTimes[len(last.SendTimes)-1]) {
+			last = m
+		}
+	}
+	return last != nil && last.ranOut(now)
+}
+
+// lastRanOut reports whether the latest of the unanswered requests ran out
+// of retransmissions and nothing else was heard on the SA after it.
+func lastRanOut(sa *SA, unanswered []*Message, now time.Time) bool {
+	var last *Message
+	for _, m := range unanswered {
+		if last == nil || m.SendTimes[len(m.SendTimes)-1].After(last.SendTimes[len(last.SendTimes)-1]) {
+			last = m
+		}
+	}
+	return last != nil && last.ranOut(now) && !sa.lastSeen.After(last.SendTimes[len(last.SendTimes)-1])
 }
 
 func unansweredAfter(sa *SA) []*Message {
@@ -384,7 +487,11 @@ func stallHints(sa *SA, p pending) []string {
 		if last.IPFragments > 0 {
 			h = append(h, "MM5 was "+itoa(last.Length)+" bytes and IP-fragmented: check that the path passes UDP fragments, or enable IKE fragmentation")
 		} else {
-			h = append(h, "phase 1 stalled at the first encrypted message (MM5, "+itoa(last.Length)+" bytes, unanswered): the usual sign of a pre-shared key mismatch; check the keys on both sides")
+			answer := "unanswered"
+			if n := informationalsAfter(sa, last); n > 0 {
+				answer = "answered only by " + itoa(n) + " encrypted informational message(s) the initiator could not use"
+			}
+			h = append(h, "phase 1 stalled at the first encrypted message (MM5, "+itoa(last.Length)+" bytes, "+answer+"): the usual sign of a pre-shared key mismatch; check the keys on both sides")
 		}
 	}
 	if sa.Version == 2 && p.x.Type == decode.ExchangeIKEAuth && last.Dir == I2R {
@@ -393,10 +500,26 @@ func stallHints(sa *SA, p pending) []string {
 	if sa.Version == 2 && p.x.Type == decode.ExchangeIKESAInit && last.Dir == R2I && p.x.Completed {
 		h = append(h, "the responder answered IKE_SA_INIT in full ("+itoa(last.Length)+" bytes) and the initiator never sent IKE_AUTH: the initiator abandoned the SA itself (it rejected the responder's choices, or it is a client probing several gateways); check the initiator's log")
 	}
-	if len(h) == 0 {
+	if len(h) == 0 && len(sa.fragsLost) == 0 {
 		h = append(h, "the negotiation stopped after "+p.x.Name+" "+last.Dir.String()+" at frame "+itoa(last.Frame)+": check the "+side(otherDir(last.Dir))+"'s log for why it did not go on")
 	}
 	return h
+}
+
+// informationalsAfter counts the responder's informational messages after m.
+func informationalsAfter(sa *SA, m *Message) int {
+	n := 0
+	for _, x := range sa.Exchanges {
+		if x.Type != decode.ExchangeInformational {
+			continue
+		}
+		for _, o := range x.Messages {
+			if o.Dir == R2I && !o.Time.Before(m.Time) {
+				n += len(o.SendTimes)
+			}
+		}
+	}
+	return n
 }
 
 func otherDir(d Dir) Dir {

@@ -141,6 +141,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	tr.LostDatagrams(d.Pending())
+	tr.Advance(captureEnd(src))
 	tr.Finish()
 	sas := tr.Results()
 	switch *format {
@@ -185,4 +186,17 @@ func capturesJSON(src capture.Source) []report.CaptureJSON {
 		out = append(out, c)
 	}
 	return out
+}
+
+// captureEnd is when the capture stopped, where the files say so (pcapng
+// interface statistics): the silence after the last packet then counts
+// towards the limits, as it would have on the wire.
+func captureEnd(src capture.Source) time.Time {
+	var end time.Time
+	for _, st := range capture.Stats(src) {
+		if st.End.After(end) {
+			end = st.End
+		}
+	}
+	return end
 }

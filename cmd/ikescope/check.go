@@ -402,6 +402,7 @@ func checkAnalyse(name string, cfg classify.Config, limit int) (*report.Analysis
 		}
 	}
 	tr.LostDatagrams(d.Pending())
+	tr.Advance(captureEnd(src))
 	tr.Finish()
 	a := &report.Analysis{Schema: report.Schema, IKESAs: []report.SAJSON{}, Findings: []report.FindingJSON{}}
 	sas := tr.Results()

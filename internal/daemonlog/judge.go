@@ -1,0 +1,123 @@
+package daemonlog
+
+import (
+	"slices"
+	"time"
+)
+
+// Outcome is what the daemons' logs say became of one IKE SA negotiation,
+// as a verdict class of DESIGN.md.
+type Outcome struct {
+	Class   string
+	Reason  string // what in the logs decided it
+	Version int
+	Mode    string
+	// InitiatorLog is "initiator" or "responder": which of the two daemons
+	// (by its role in the scenario) started this IKE SA.
+	InitiatorLog string
+	Started      time.Time
+	Phase1       time.Duration // zero when phase 1 never completed
+	Rekeyed      bool
+	Retransmits  int
+}
+
+// Judge pairs the IKE SAs of the scenario's initiator and responder logs
+// and gives each negotiation its class. Negotiations are returned in order
+// of start, as ikescope lists IKE SAs.
+func Judge(ini, resp []*SA) []Outcome {
+	var out []Outcome
+	used := map[*SA]bool{}
+	add := func(own []*SA, other []*SA, name string) {
+		for _, sa := range own {
+			if !sa.Initiator {
+				continue
+			}
+			peer := partner(sa, other, used)
+			if peer != nil {
+				used[peer] = true
+			}
+			out = append(out, judge(sa, peer, name))
+		}
+	}
+	add(ini, resp, "initiator")
+	add(resp, ini, "responder")
+	slices.SortStableFunc(out, func(a, b Outcome) int { return a.Started.Compare(b.Started) })
+	return out
+}
+
+// partner finds the other daemon's record of the same IKE SA: a responder
+// SA of the same version that began within two seconds of the initiator's.
+func partner(sa *SA, other []*SA, used map[*SA]bool) *SA {
+	for _, o := range other {
+		if used[o] || o.Initiator || (o.Version != 0 && o.Version != sa.Version) {
+			continue
+		}
+		if d := o.Started.Sub(sa.Started); d >= -500*time.Millisecond && d <= 2*time.Second {
+			return o
+		}
+	}
+	return nil
+}
+
+func judge(ini, resp *SA, name string) Outcome {
+	o := Outcome{Version: ini.Version, Mode: ini.Mode, InitiatorLog: name, Started: ini.Started,
+		Rekeyed: ini.Rekeyed || resp != nil && resp.Rekeyed, Retransmits: ini.Retransmits}
+	if !ini.Established.IsZero() {
+		o.Phase1 = ini.Established.Sub(ini.Started)
+	}
+	if resp != nil {
+		o.Retransmits += resp.Retransmits
+	}
+	o.Class, o.Reason = classOf(ini, resp)
+	return o
+}
+
+func classOf(ini, resp *SA) (class, reason string) {
+	// An error notify from the peer, as the initiator received it (or, when
+	// it never arrived, as the responder sent it).
+	notify, from := ini.ErrorNotify, "initiator received "
+	if notify == "" && resp != nil {
+		notify, from = resp.SentError, "responder sent "
+	}
+	switch notify {
+	case "NO_PROPOSAL_CHOSEN", "NO_PROP", "TS_UNACCEPTABLE", "TS_UNACCEPT":
+		return "proposal_mismatch", from + notify
+	case "AUTHENTICATION_FAILED", "AUTH_FAILED", "INVALID_HASH_INFORMATION", "INVAL_HASH":
+		return "auth_failed", from + notify
+	}
+	// A Delete of the IKE SA while a negotiation was pending.
+	if !ini.LocalDelete.IsZero() && ini.PendingAtDelete != "" {
+		return "sa_reaped", "initiator deleted the IKE SA while " + ini.PendingAtDelete + " was pending"
+	}
+	if !ini.PeerDelete.IsZero() && ini.PendingAtDelete != "" {
+		return "sa_deleted", "responder deleted the IKE SA while " + ini.PendingAtDelete + " was pending"
+	}
+	// Retransmissions ran out.
+	if !ini.GaveUp.IsZero() {
+		switch {
+		case phase1(ini.Gave) && !ini.Received:
+			return "no_response", "initiator gave up on " + ini.Gave + ", nothing received"
+		case phase1(ini.Gave) || ini.Established.IsZero():
+			return "mm_delay_drop", "initiator gave up on " + ini.Gave + " after answers from the responder"
+		case ini.Gave == "DPD" || ini.Gave == "INFORMATIONAL":
+			return "dead_peer", "initiator gave up on " + ini.Gave + " after establishment"
+		case ini.GaveAnswered:
+			return "qm_delay_drop", "initiator gave up on " + ini.Gave + " after it was answered"
+		default:
+			return "qm_acquire_drop", "initiator gave up on " + ini.Gave + ", never answered"
+		}
+	}
+	if resp != nil && !resp.GaveUp.IsZero() && resp.GaveAsResponder && !phase1(resp.Gave) {
+		return "qm_delay_drop", "responder gave up waiting for the initiator to complete " + resp.Gave
+	}
+	if ini.Pending != "" && ini.Pending != "DPD" && ini.Pending != "INFORMATIONAL" && ini.Pending != "INFORMATIONAL_V1" {
+		return "in_progress", "initiator's " + ini.Pending + " still pending at the end of the capture"
+	}
+	if ini.Established.IsZero() {
+		if resp != nil && !resp.GaveUp.IsZero() && phase1(resp.Gave) {
+			return "mm_delay_drop", "responder gave up waiting for the initiator to complete " + resp.Gave
+		}
+		return "in_progress", "phase 1 neither completed nor given up in the log"
+	}
+	return "established", "phase 1 established"
+}

@@ -1,0 +1,124 @@
+# scenarios.sh: one function per scenario (scn_NAME). Sourced by gen.sh.
+# Each builds a topology, sets the configuration variables of conf.sh, starts
+# both charons and the capture (up), then drives the negotiation and the
+# faults. Timers: retransmissions at 1 s x 1.4^n, 3 retries, so a request
+# is given up about 7 s after it was first sent (lib.sh).
+#
+# IKE header fields for drop_ike (bit offsets from the header start):
+# next payload HDR+128, exchange type (matched by drop_ike), flags HDR+152
+# (IKEv1 E 0x01; IKEv2 I 0x08, R 0x20).
+
+# up: configurations, daemons, capture.
+up() {
+  write_confs
+  start_charon a; start_charon b
+  load a; load b
+  start_capture
+}
+
+# initiate [CHILD [TIMEOUT]]: a starts a child SA (and with it the IKE SA);
+# swanctl waits until it is up or has failed.
+initiate() {
+  swan a --initiate --child "${1:-net}" --timeout "${2:-30}" >>"$WORK/a/initiate.out" 2>&1 || true
+}
+
+terminate_ike() { swan "${1:-a}" --terminate --ike gw --timeout 10 >>"$WORK/${1:-a}/terminate.out" 2>&1 || true; }
+
+# quiet SECONDS: let the capture run on after the daemons gave up, so the
+# silence that follows the last retransmission is part of the record.
+quiet() { sleep "${1:-8}"; }
+
+success() { initiate; ping_inner 10; terminate_ike a; sleep 0.5; }
+
+# --- success ---------------------------------------------------------------
+scn_v1_success() { VERSION=1; topo_pair; up; success; }
+scn_v2_success() { topo_pair; up; success; }
+scn_v1_aggressive() { VERSION=1 AGGRESSIVE=yes; topo_pair; up; success; }
+
+# --- no answer at all: the responder never sees anything ----------------------
+scn_v1_no_response() { VERSION=1; topo_pair; up; drop_all b b0 in; initiate; quiet; }
+scn_v2_no_response() { topo_pair; up; drop_all b b0 in; initiate; quiet; }
+
+# --- phase 1 answered, then stalled ----------------------------------------
+# IKEv1: the responder's MM4 (first payload KE) never reaches the initiator.
+scn_v1_mm_stall() { VERSION=1; topo_pair; up; drop_ike b b0 out 2 '@th,HDR+128,8 4'; initiate; quiet; }
+# IKEv2: the IKE_AUTH response is lost.
+scn_v2_auth_stall() { topo_pair; up; drop_ike b b0 out 35 '@th,HDR+152,8 & 0x20 == 0x20'; initiate; quiet; }
+
+# --- phase 2 request never answered ------------------------------------------
+scn_v1_qm_no_answer() { VERSION=1; topo_pair; up; drop_ike b b0 in 32; initiate; quiet; }
+scn_v2_child_no_answer() {
+  EXTRA_CHILD=yes; topo_pair; up
+  initiate net; ping_inner 2
+  drop_ike b b0 in 36; initiate extra; quiet
+}
+
+# --- phase 2 answered but not completed: QM3 never reaches the responder ----
+scn_v1_qm_stall() { VERSION=1; topo_pair; up; drop_ike b b0 in 32 'udp length < 120'; initiate; quiet; }
+
+# --- local teardown while phase 2 is pending ----------------------------------
+scn_v1_local_delete_pending() {
+  VERSION=1; topo_pair; up; drop_ike b b0 in 32
+  swan a --initiate --child net --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
+  terminate_ike a; quiet 3
+}
+scn_v2_local_delete_pending() {
+  EXTRA_CHILD=yes; topo_pair; up
+  initiate net; ping_inner 2
+  drop_ike b b0 in 36
+  swan a --initiate --child extra --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
+  terminate_ike a; quiet 3
+}
+
+# --- peer delete while phase 2 is pending --------------------------------------
+scn_v1_peer_delete_pending() {
+  VERSION=1; topo_pair; up; drop_ike b b0 in 32
+  swan a --initiate --child net --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
+  terminate_ike b; quiet 3
+}
+scn_v2_peer_delete_pending() {
+  EXTRA_CHILD=yes; topo_pair; up
+  initiate net; ping_inner 2
+  drop_ike b b0 in 36
+  swan a --initiate --child extra --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
+  terminate_ike b; quiet 3
+}
+
+# --- proposals that do not intersect ----------------------------------------
+scn_v1_proposal_mismatch() { VERSION=1 B_IKE=aes256-sha384-ecp384; topo_pair; up; initiate; quiet 3; }
+scn_v2_proposal_mismatch() { B_IKE=aes256-sha384-ecp384; topo_pair; up; initiate; quiet 3; }
+scn_v2_child_proposal_mismatch() { B_ESP=aes256gcm16; topo_pair; up; initiate; quiet 3; }
+
+# --- pre-shared keys differ ---------------------------------------------------
+scn_v1_psk_mismatch() { VERSION=1 B_PSK=another-secret-entirely; topo_pair; up; initiate; quiet; }
+scn_v2_psk_mismatch() { B_PSK=another-secret-entirely; topo_pair; up; initiate; quiet 3; }
+
+# --- NAT traversal through a masquerading router ------------------------------
+scn_v1_natt() { VERSION=1; topo_nat; up; success; }
+scn_v2_natt() { topo_nat; up; success; }
+
+# --- rekeys with short lifetimes ----------------------------------------------
+scn_v1_rekey() { VERSION=1 CHILD_REKEY=4s IKE_REKEY=9s IKE_OVER=5s; topo_pair; up; initiate; ping_inner 70; terminate_ike a; sleep 0.5; }
+scn_v2_rekey() { CHILD_REKEY=4s IKE_REKEY=9s IKE_OVER=5s; topo_pair; up; initiate; ping_inner 70; terminate_ike a; sleep 0.5; }
+
+# --- lifetime reached without a rekey ----------------------------------------
+scn_v1_child_expiry() { VERSION=1 CHILD_LIFE=5s; topo_pair; up; initiate; ping_inner 40; quiet 3; }
+scn_v2_child_expiry() { CHILD_LIFE=5s; topo_pair; up; initiate; ping_inner 40; quiet 3; }
+
+# --- dead peer: everything lost after establishment ---------------------------
+scn_v1_dead_peer() { VERSION=1 DPD_DELAY=2s; topo_pair; up; initiate; ping_inner 3; drop_all b b0 in; quiet 14; }
+scn_v2_dead_peer() { DPD_DELAY=2s; topo_pair; up; initiate; ping_inner 3; drop_all b b0 in; quiet 14; }
+
+# --- certificates: IP-fragmented IKE messages whose later fragments are lost ---
+# The router drops every IPv4 fragment but the first; the capture is taken at
+# the responder, which sees only the first fragment of each large message.
+frag_lost() {
+  AUTH=pubkey; make_certs "$CERTS"; topo_routed; CAP_NS=b CAP_IF=b0; up
+  nft_drop r r0 in ip frag-off '& 0x1fff != 0'
+  initiate; quiet
+}
+scn_v1_cert_frags_lost() { VERSION=1; frag_lost; }
+scn_v2_cert_frags_lost() { frag_lost; }
+
+# --- IKEv2 fragmentation (RFC 7383) with certificates -------------------------
+scn_v2_ikefrag() { AUTH=pubkey FRAGMENTATION=yes FRAGMENT_SIZE=600; make_certs "$CERTS"; topo_pair; up; success; }
