@@ -256,6 +256,8 @@ type notifySeen struct {
 	Frame int
 	Time  time.Time
 	Phase int
+	// Likely: inferred from an encrypted message's layout, not read.
+	Likely bool
 }
 
 type deleteSeen struct {

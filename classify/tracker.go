@@ -478,6 +478,16 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 	switch {
 	case sa.Version == 1 && x.Phase == 1:
 		t.phase1Done(sa, in)
+	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.InnerNext == decode.PayloadNotifyv2 && !sa.Established.IsZero():
+		// A later IKE_AUTH round (EAP) that carries only a notify.
+	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.InnerNext == decode.PayloadNotifyv2:
+		// A successful IKE_AUTH response begins with IDr (RFC 7296 §1.2);
+		// one whose encrypted content begins with a Notify carries an
+		// error instead, in practice AUTHENTICATION_FAILED (§2.21.2). The
+		// notify itself cannot be read without keys.
+		sa.errNotify = append(sa.errNotify, notifySeen{Type: nAuthFailed, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: 1, Likely: true})
+		t.event(sa, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time,
+			Text: "IKE_AUTH response begins with an encrypted Notify instead of IDr: most likely AUTHENTICATION_FAILED"})
 	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth:
 		t.phase1Done(sa, in)
 		sa.Children = append(sa.Children, &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time})
@@ -599,12 +609,10 @@ func (t *Tracker) idleDone(sa *SA) bool {
 			return true
 		}
 	}
-	if _, ok := likelyV1Delete(sa); ok && t.now.Sub(last) >= time.Second {
-		return true
-	}
+
 	// The pending request ran out of retransmissions and nothing was heard
 	// on the SA since.
-	if p := pendingOf(sa); p.x != nil && (p.x.ranOut(t.now) || sa.lostRanOut(t.now)) {
+	if p := pendingOf(sa, t.now); p.x != nil && (p.x.ranOut(t.now) || sa.lostRanOut(t.now)) {
 		return true
 	}
 	if u := unansweredAfter(sa); len(u) > 0 && lastRanOut(sa, u, t.now) && !last.After(sa.lastSeen) {

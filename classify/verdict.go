@@ -24,6 +24,69 @@ type pending struct {
 	phase    int // 1 or 2; 0 when nothing is pending
 	x        *Exchange
 	answered bool // the peer answered at least once
+	// qm3Lost: the initiator finished quick mode but the responder kept
+	// resending QM2 until it gave up, so QM3 never reached it.
+	qm3Lost bool
+	// answersLost: the responder answered phase 1 but the initiator went on
+	// resending its first message as if it had heard nothing.
+	answersLost bool
+}
+
+// answersLost reports a phase 1 whose answers evidently never reached the
+// initiator: after the responder's first message the initiator sent nothing
+// new, only retransmitted (at least twice) what it had sent before.
+func answersLost(sa *SA) bool {
+	var firstAnswer time.Time
+	for _, x := range sa.Phase1() {
+		for _, m := range x.Messages {
+			if m.Dir == R2I && (firstAnswer.IsZero() || m.Time.Before(firstAnswer)) {
+				firstAnswer = m.Time
+			}
+		}
+	}
+	if firstAnswer.IsZero() {
+		return false
+	}
+	resent := 0
+	for _, x := range sa.Phase1() {
+		for _, m := range x.Messages {
+			if m.Dir != I2R {
+				continue
+			}
+			if m.Time.After(firstAnswer) {
+				return false // the initiator went on
+			}
+			for _, st := range m.SendTimes {
+				if st.After(firstAnswer) {
+					resent++
+				}
+			}
+		}
+	}
+	return resent >= 2
+}
+
+// qm3Lost reports an IKEv1 quick mode that is complete on the initiator's
+// side only: the responder resent QM2 after QM3 had been sent, and went on
+// until its retransmissions ran out. QM3 never reached it, so the responder
+// never installed its SAs.
+func qm3Lost(x *Exchange, now time.Time) bool {
+	if x.Type != decode.ExchangeQuickMode {
+		return false
+	}
+	var qm2, qm3 *Message
+	for _, m := range x.Messages {
+		switch {
+		case m.Dir == R2I && qm2 == nil:
+			qm2 = m
+		case m.Dir == I2R && qm2 != nil && m.Time.After(qm2.Time) || m.Dir == I2R && qm2 != nil && m.Time.Equal(qm2.Time):
+			qm3 = m
+		}
+	}
+	if qm2 == nil || qm3 == nil || qm2.Retransmissions() < 2 {
+		return false
+	}
+	return qm2.SendTimes[len(qm2.SendTimes)-1].After(qm3.Time) && qm2.ranOut(now)
 }
 
 func (t *Tracker) localDir(sa *SA) Dir {
@@ -33,7 +96,7 @@ func (t *Tracker) localDir(sa *SA) Dir {
 	return I2R
 }
 
-func pendingOf(sa *SA) pending {
+func pendingOf(sa *SA, now time.Time) pending {
 	if sa.Established.IsZero() {
 		p := pending{phase: 1}
 		for _, x := range sa.Phase1() {
@@ -44,6 +107,11 @@ func pendingOf(sa *SA) pending {
 			if x.distinct(R2I) > 0 {
 				p.answered = true
 			}
+		}
+		// The responder answered, but the initiator never went on and kept
+		// resending what it had sent before: the answers never reached it.
+		if p.answered && answersLost(sa) {
+			p.answered, p.answersLost = false, true
 		}
 		if p.x == nil && len(sa.Exchanges) > 0 {
 			p.x = sa.Exchanges[0]
@@ -56,6 +124,9 @@ func pendingOf(sa *SA) pending {
 		return p
 	}
 	for _, x := range sa.Exchanges {
+		if x.Phase == 2 && x.Completed && qm3Lost(x, now) {
+			return pending{phase: 2, x: x, answered: true, qm3Lost: true}
+		}
 		if x.Phase == 2 && !x.Completed {
 			// IKEv1 quick mode: QM2 seen and ESP flowing counts as done
 			// even when QM3 was not captured.
@@ -68,7 +139,7 @@ func pendingOf(sa *SA) pending {
 // judge applies the rules of DESIGN.md "Verdicts" in order.
 func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	local := t.localDir(sa)
-	p := pendingOf(sa)
+	p := pendingOf(sa, t.now)
 	v := Verdict{Final: final}
 	ev := func(frame int, tm time.Time, text string) {
 		v.Evidence = append(v.Evidence, Evidence{Frame: frame, Time: tm, Text: text})
@@ -107,8 +178,13 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		case n.Type == nAuthFailed || (sa.Version == 1 && (n.Type == nInvalidHashInfo || n.Type == nInvalidSignature || n.Type == nInvalidIDInfo)):
 			v.Class = AuthFailed
 			v.Final = true
-			ev(n.Frame, n.Time, name+" from the "+side(n.Dir))
-			v.Summary = "authentication failed (" + name + " from the " + side(n.Dir) + ")"
+			if n.Likely {
+				ev(n.Frame, n.Time, "the "+side(n.Dir)+"'s IKE_AUTH response carries an encrypted Notify where a successful one carries IDr and AUTH: most likely "+name)
+				v.Summary = "authentication most likely failed (the " + side(n.Dir) + " answered IKE_AUTH with an error notify)"
+			} else {
+				ev(n.Frame, n.Time, name+" from the "+side(n.Dir))
+				v.Summary = "authentication failed (" + name + " from the " + side(n.Dir) + ")"
+			}
 			v.Hints = []string{"check that both sides use the same pre-shared key or trust each other's certificate chain, and that the IDs match what each side expects"}
 			return t.finish(sa, v, p)
 		}
@@ -116,7 +192,9 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	// Rule 3: a Delete while a negotiation is pending.
 	if p.phase != 0 {
 		deletes := sa.deletes
-		if d, ok := likelyV1Delete(sa); ok && len(deletes) == 0 && final {
+		// Judged only once the SA is over (end of capture or give-up gap),
+		// never while streaming: a child SA's Delete looks the same.
+		if d, ok := likelyV1Delete(sa); ok && len(deletes) == 0 && t.now.Sub(d.Time) >= time.Second {
 			deletes = append(deletes, d)
 		}
 		for _, d := range deletes {
@@ -142,7 +220,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		}
 	}
 	// Rule 4: superseded by a new IKE SA while still being retransmitted.
-	if p.phase != 0 && sa.supersededBy != nil && supersededEarly(sa, p) {
+	if p.phase != 0 && sa.supersededBy != nil && t.byLocal(sa, sa.supersededBy) && supersededEarly(sa, p) {
 		nw := sa.supersededBy
 		v.Class = SAReaped
 		v.Final = true
@@ -166,6 +244,10 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		v.Final = true
 		t.pendingEvidence(sa, p, ev)
 		switch {
+		case p.phase == 1 && p.answersLost:
+			v.Class = NoResponse
+			v.Summary = "the initiator never got the peer's answers to phase 1 (" + p.x.Name + "): it kept resending its first message"
+			v.Hints = []string{"the responder's answers are seen here but never reached the initiator (it kept retransmitting as if it had heard nothing): check the path back to the initiator (firewall, NAT mapping, asymmetric routing) and where this capture was taken"}
 		case p.phase == 1 && !p.answered:
 			v.Class = NoResponse
 			v.Summary = "the peer never answered phase 1 (" + p.x.Name + ")"
@@ -178,6 +260,10 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 			v.Class = QMAcquireDrop
 			v.Summary = "phase 1 is up but the phase-2 request (" + p.x.Name + ") got no answer"
 			v.Hints = []string{"the peer accepted phase 1 but ignored phase 2: check that its phase-2 policy (traffic selectors, proposals, PFS group) matches, and look at its log for the quick-mode/CREATE_CHILD_SA request"}
+		case p.qm3Lost:
+			v.Class = QMDelayDrop
+			v.Summary = "quick mode completed on the initiator only: the responder resent QM2 until it gave up, so QM3 never reached it"
+			v.Hints = []string{"QM3 (the initiator's last quick-mode message) was lost on the way to the responder: the initiator believes the tunnel is up but the responder has no SAs; check the path towards the responder (firewall state, NAT, MTU) at that moment, and the responder's log"}
 		default:
 			v.Class = QMDelayDrop
 			v.Summary = "phase 2 (" + p.x.Name + ") was answered but never completed"
@@ -186,6 +272,16 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		return t.finish(sa, v, p)
 	}
 	// Rule 6: after establishment.
+	if probes := v1Unanswered(sa, t.now); len(probes) > 0 {
+		v.Class = DeadPeer
+		v.Final = true
+		first, last := probes[0], probes[len(probes)-1]
+		ev(first.Frame, first.Time, itoa(len(probes))+" encrypted informational messages (most likely DPD R-U-THERE) sent by the "+side(first.Dir)+
+			" from +"+dur(first.Time.Sub(sa.Started))+" to +"+dur(last.Time.Sub(sa.Started))+", nothing heard from the peer since")
+		v.Summary = "the established SA stopped getting answers from the peer (dead peer detection, likely)"
+		v.Hints = []string{"the peer or the path to it went away after the tunnel was up: check the peer's state, and NAT or firewall timeouts on the path (NAT-T keepalives every 20 s keep mappings open)"}
+		return t.finish(sa, v, p)
+	}
 	if unanswered := unansweredAfter(sa); final && len(unanswered) > 0 && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || lastRanOut(sa, unanswered, t.now)) {
 		v.Class = DeadPeer
 		v.Final = true
@@ -334,7 +430,7 @@ func supersededEarly(sa *SA, p pending) bool {
 
 // ranOut reports whether the sender of m evidently stopped retransmitting
 // it: m was retransmitted at least twice and the silence since its last
-// send is more than three times the longest interval between its sends.
+// send is more than twice the longest interval between its sends.
 // Retransmission schedules back off by at most a factor of two (strongSwan
 // 1.8, libreswan 2, Windows less), so another copy would have been seen by
 // then. This does not depend on knowing the implementation's timers.
@@ -349,7 +445,7 @@ func (m *Message) ranOut(now time.Time) bool {
 			iv = d
 		}
 	}
-	return iv > 0 && now.Sub(m.SendTimes[n-1]) > 3*iv
+	return iv > 0 && now.Sub(m.SendTimes[n-1]) > 2*iv
 }
 
 // lostRanOut is ranOut for a message that never arrived whole: its copies
@@ -407,8 +503,69 @@ func unansweredAfter(sa *SA) []*Message {
 	return out
 }
 
+// rekeyed reports whether the SA was replaced by an IKE SA that came up.
 func rekeyed(sa *SA) bool {
-	return sa.supersededBy != nil
+	return sa.supersededBy != nil && !sa.supersededBy.Established.IsZero()
+}
+
+// byLocal reports whether nw was started by the local side of sa.
+func (t *Tracker) byLocal(sa, nw *SA) bool {
+	local := sa.Initiator.Addr()
+	if t.localDir(sa) == R2I {
+		local = sa.Responder.Addr()
+	}
+	return nw.Initiator.Addr() == local
+}
+
+// v1Unanswered finds IKEv1 dead-peer detection that went unanswered: after
+// phase 1, one side sent three or more encrypted informational messages
+// spread over time (R-U-THERE, RFC 3706; they cannot be read without keys)
+// and heard nothing at all from the peer since the first of them. It
+// returns those messages, or nil.
+func v1Unanswered(sa *SA, now time.Time) []*Message {
+	if sa.Version != 1 || sa.Established.IsZero() {
+		return nil
+	}
+	for _, d := range []Dir{I2R, R2I} {
+		var heard time.Time // last thing from the other side
+		for _, x := range sa.Exchanges {
+			for _, m := range x.Messages {
+				if m.Dir != d {
+					if l := m.SendTimes[len(m.SendTimes)-1]; l.After(heard) {
+						heard = l
+					}
+				}
+			}
+		}
+		for _, e := range sa.ESP {
+			if e.Dir != d && e.Last.After(heard) {
+				heard = e.Last
+			}
+		}
+		var out []*Message
+		for _, x := range sa.Exchanges {
+			if x.Type != decode.ExchangeInformational {
+				continue
+			}
+			for _, m := range x.Messages {
+				if m.Dir == d && m.Encrypted && m.Time.After(heard) && m.Time.After(sa.Established) {
+					out = append(out, m)
+				}
+			}
+		}
+		if len(out) < 3 {
+			continue
+		}
+		slices.SortFunc(out, func(a, b *Message) int { return a.Time.Compare(b.Time) })
+		probe := &Message{}
+		for _, m := range out {
+			probe.SendTimes = append(probe.SendTimes, m.Time)
+		}
+		if out[len(out)-1].Time.Sub(out[0].Time) >= 2*time.Second && probe.ranOut(now) {
+			return out
+		}
+	}
+	return nil
 }
 
 func lifetimeOf(sa *SA) uint64 {
@@ -497,7 +654,7 @@ func stallHints(sa *SA, p pending) []string {
 	if sa.Version == 2 && p.x.Type == decode.ExchangeIKEAuth && last.Dir == I2R {
 		h = append(h, "IKE_AUTH ("+itoa(last.Length)+" bytes) was never answered: if it is large, check that the path passes UDP fragments or enable IKEv2 fragmentation; otherwise check authentication settings on the responder")
 	}
-	if sa.Version == 2 && p.x.Type == decode.ExchangeIKESAInit && last.Dir == R2I && p.x.Completed {
+	if sa.Version == 2 && p.x.Type == decode.ExchangeIKESAInit && last.Dir == R2I && p.x.Completed && len(sa.fragsLost) == 0 {
 		h = append(h, "the responder answered IKE_SA_INIT in full ("+itoa(last.Length)+" bytes) and the initiator never sent IKE_AUTH: the initiator abandoned the SA itself (it rejected the responder's choices, or it is a client probing several gateways); check the initiator's log")
 	}
 	if len(h) == 0 && len(sa.fragsLost) == 0 {

@@ -46,6 +46,8 @@ type SA struct {
 	// then ("" when none).
 	LocalDelete, PeerDelete time.Time
 	PendingAtDelete         string
+	// Expiry is the hard end of the IKE SA's lifetime, where logged.
+	Expiry time.Time
 	// Rekeyed is set when the IKE SA or one of its children was rekeyed.
 	Rekeyed bool
 	// Failed holds lines that say a negotiation failed, for the record.
@@ -58,19 +60,20 @@ type SA struct {
 	// Pending names the request still outstanding at the end of the log.
 	Pending string
 
-	pending       string // exchange of the outstanding request this daemon sent
-	answered      bool   // that exchange got at least one response
-	respPending   string // exchange this daemon answered and waits to see completed
-	lastChildResp bool
+	pending     string // exchange of the outstanding request this daemon sent
+	answered    bool   // that exchange got at least one response
+	respPending string // exchange this daemon answered and waits to see completed
 }
 
 var (
-	initRE  = regexp.MustCompile(`^initiating .*IKE_SA [^\[ ]+\[(\d+)\]`)
-	lineRE  = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) \d+\[\w+\] <(?:[^|>]*\|)?(\d+)> (.*)$`)
-	genRE   = regexp.MustCompile(`^generating (\S+) (request|response) (\d+)`)
-	parsRE  = regexp.MustCompile(`^parsed (\S+) (request|response) (\d+)`)
-	notifRE = regexp.MustCompile(`^received (\S+) (?:notify error|error notify)`)
-	sentRE  = regexp.MustCompile(`^generating \S+ (?:request|response) \d+ \[.*N\(([A-Z_]+)\)`)
+	initRE    = regexp.MustCompile(`^initiating .*IKE_SA [^\[ ]+\[(\d+)\]`)
+	rekeyedRE = regexp.MustCompile(`^IKE_SA [^\[ ]+\[(\d+)\] rekeyed between `)
+	stateRE   = regexp.MustCompile(`^IKE_SA [^\[ ]+\[(\d+)\] state change: `)
+	lineRE    = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) \d+\[\w+\] <(?:[^|>]*\|)?(\d+)> (.*)$`)
+	genRE     = regexp.MustCompile(`^generating (\S+) (request|response) (\d+)`)
+	parsRE    = regexp.MustCompile(`^parsed (\S+) (request|response) (\d+)`)
+	notifRE   = regexp.MustCompile(`^received (\S+) (?:notify error|error notify)`)
+	sentRE    = regexp.MustCompile(`^generating \S+ (?:request|response) \d+ \[.*N\(([A-Z_]+)\)`)
 )
 
 // timeLayout is charon's time_format with time_add_ms.
@@ -101,6 +104,16 @@ func Parse(r io.Reader, until time.Time) ([]*SA, error) {
 		// charon logs the start of a new IKE SA in the context of the one
 		// that caused it ("<gw|1> initiating Main Mode IKE_SA gw[2]").
 		if n := initRE.FindStringSubmatch(m[3]); n != nil {
+			fmt.Sscan(n[1], &id)
+		}
+		if n := stateRE.FindStringSubmatch(m[3]); n != nil {
+			fmt.Sscan(n[1], &id)
+		}
+		// An IKEv2 IKE SA rekey is logged in the old SA's context too.
+		if n := rekeyedRE.FindStringSubmatch(m[3]); n != nil {
+			if old := byID[id]; old != nil {
+				old.Rekeyed = true
+			}
 			fmt.Sscan(n[1], &id)
 		}
 		sa := byID[id]
@@ -135,7 +148,7 @@ func (sa *SA) line(ts time.Time, msg string) {
 		sa.Version, sa.Mode = 1, "main"
 	case strings.Contains(msg, " is initiating a Aggressive Mode"), strings.Contains(msg, " is initiating an Aggressive Mode"):
 		sa.Version, sa.Mode = 1, "aggressive"
-	case strings.HasPrefix(msg, "IKE_SA ") && strings.Contains(msg, " established between "):
+	case strings.HasPrefix(msg, "IKE_SA ") && (strings.Contains(msg, " established between ") || strings.Contains(msg, " rekeyed between ")):
 		if sa.Established.IsZero() {
 			sa.Established = ts
 		}
@@ -150,6 +163,14 @@ func (sa *SA) line(ts time.Time, msg string) {
 		sa.Retransmits++
 	case strings.HasPrefix(msg, "giving up after"):
 		sa.gaveUp(ts)
+	case strings.HasPrefix(msg, "DPD check timed out"):
+		// IKEv1: R-U-THERE is not retransmitted; charon gives up on the
+		// peer when dpd_timeout passes without an answer.
+		sa.GaveUp, sa.Gave, sa.GaveAnswered = ts, "DPD", false
+	case strings.HasPrefix(msg, "maximum IKE_SA lifetime "):
+		var n int
+		fmt.Sscanf(strings.TrimPrefix(msg, "maximum IKE_SA lifetime "), "%ds", &n)
+		sa.Expiry = ts.Add(time.Duration(n) * time.Second)
 	case strings.HasPrefix(msg, "sending DELETE for IKE_SA"):
 		if sa.LocalDelete.IsZero() && sa.PeerDelete.IsZero() {
 			sa.LocalDelete, sa.PendingAtDelete = ts, sa.pending
@@ -217,11 +238,10 @@ func (sa *SA) track(msg string) {
 		switch {
 		case m[2] == "response" && x == sa.pending:
 			sa.answered = true
-			if sa.Version == 2 && x != "IKE_SA_INIT" && x != "IKE_AUTH" && x != "CREATE_CHILD_SA" {
+			// IKEv2 exchanges are a request and its response; only
+			// IKE_SA_INIT goes on (with IKE_AUTH).
+			if sa.Version == 2 && x != "IKE_SA_INIT" {
 				sa.pending, sa.answered = "", false
-			}
-			if x == "CREATE_CHILD_SA" {
-				sa.lastChildResp = true
 			}
 		case x == "INFORMATIONAL_V1" && strings.Contains(msg, "N(DPD_ACK)") && sa.pending == "DPD":
 			sa.pending, sa.answered = "", false

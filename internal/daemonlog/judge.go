@@ -19,6 +19,8 @@ type Outcome struct {
 	Phase1       time.Duration // zero when phase 1 never completed
 	Rekeyed      bool
 	Retransmits  int
+
+	ended time.Time
 }
 
 // Judge pairs the IKE SAs of the scenario's initiator and responder logs
@@ -41,6 +43,21 @@ func Judge(ini, resp []*SA) []Outcome {
 	}
 	add(ini, resp, "initiator")
 	add(resp, ini, "responder")
+	// charon keeps a reauthenticated IKEv1 SA until its hard lifetime: a
+	// delete at the lifetime is an expiry only if nothing replaced it.
+	all := append(append([]*SA(nil), ini...), resp...)
+	for i := range out {
+		o := &out[i]
+		if o.Class != "lifetime_expired" {
+			continue
+		}
+		for _, sa := range all {
+			if sa.Started.After(o.Started) && !sa.Established.IsZero() && sa.Established.Before(o.ended) {
+				o.Class, o.Reason = "established", "deleted at its maximum lifetime after a newer IKE SA had replaced it"
+				break
+			}
+		}
+	}
 	slices.SortStableFunc(out, func(a, b Outcome) int { return a.Started.Compare(b.Started) })
 	return out
 }
@@ -68,6 +85,7 @@ func judge(ini, resp *SA, name string) Outcome {
 	if resp != nil {
 		o.Retransmits += resp.Retransmits
 	}
+	o.ended = ini.LocalDelete
 	o.Class, o.Reason = classOf(ini, resp)
 	return o
 }
@@ -92,13 +110,18 @@ func classOf(ini, resp *SA) (class, reason string) {
 	if !ini.PeerDelete.IsZero() && ini.PendingAtDelete != "" {
 		return "sa_deleted", "responder deleted the IKE SA while " + ini.PendingAtDelete + " was pending"
 	}
+	// The IKE SA was deleted at its hard lifetime: no rekey or
+	// reauthentication replaced it in time.
+	if del := ini.LocalDelete; !ini.Expiry.IsZero() && !del.IsZero() && del.Sub(ini.Expiry).Abs() < time.Second {
+		return "lifetime_expired", "initiator deleted the IKE SA at its maximum lifetime, not replaced in time"
+	}
 	// Retransmissions ran out.
 	if !ini.GaveUp.IsZero() {
 		switch {
-		case phase1(ini.Gave) && !ini.Received:
-			return "no_response", "initiator gave up on " + ini.Gave + ", nothing received"
-		case phase1(ini.Gave) || ini.Established.IsZero():
-			return "mm_delay_drop", "initiator gave up on " + ini.Gave + " after answers from the responder"
+		case ini.Established.IsZero() && !ini.Received:
+			return "no_response", "initiator gave up on phase 1, nothing received"
+		case ini.Established.IsZero():
+			return "mm_delay_drop", "initiator gave up on phase 1 after answers from the responder"
 		case ini.Gave == "DPD" || ini.Gave == "INFORMATIONAL":
 			return "dead_peer", "initiator gave up on " + ini.Gave + " after establishment"
 		case ini.GaveAnswered:

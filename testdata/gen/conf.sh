@@ -10,7 +10,7 @@ conf_defaults() {
   A_ESP=aes128-sha256 B_ESP=aes128-sha256
   A_PSK=ikescope-test-psk-0123456789 B_PSK=ikescope-test-psk-0123456789
   DPD_DELAY=0s IKE_REKEY=0s IKE_REAUTH=0s IKE_OVER=10m CHILD_REKEY=0s CHILD_LIFE=0s
-  FRAGMENTATION=no KEYINGTRIES=1 EXTRA_CHILD=no
+  FRAGMENTATION=no KEYINGTRIES=1 EXTRA_CHILD=no DPD_TIMEOUT=150s
 }
 
 # write_conf SIDE LOCAL REMOTE IKEPROP ESPPROP PSK LOCAL_TS REMOTE_TS
@@ -53,6 +53,7 @@ connections {
     reauth_time = $IKE_REAUTH
     over_time = $IKE_OVER
     dpd_delay = $DPD_DELAY
+    dpd_timeout = $DPD_TIMEOUT
     fragmentation = $FRAGMENTATION
     keyingtries = $KEYINGTRIES
     $auth_block

@@ -165,7 +165,7 @@ start_capture() {
   ip netns exec "$PFX$CAP_NS" dumpcap -q -i "$CAP_IF" -w "$WORK/capture.pcapng" >"$WORK/dumpcap.out" 2>&1 &
   PIDS+=($!)
   CAP_PID=$!
-  for _ in $(seq 100); do grep -q "Capturing on" "$WORK/dumpcap.out" && break; sleep 0.05; done
+  for _ in $(seq 100); do grep -qs "Capturing on" "$WORK/dumpcap.out" && break; sleep 0.05; done
   sleep 0.2
 }
 

@@ -102,12 +102,17 @@ scn_v1_rekey() { VERSION=1 CHILD_REKEY=4s IKE_REKEY=9s IKE_OVER=5s; topo_pair; u
 scn_v2_rekey() { CHILD_REKEY=4s IKE_REKEY=9s IKE_OVER=5s; topo_pair; up; initiate; ping_inner 70; terminate_ike a; sleep 0.5; }
 
 # --- lifetime reached without a rekey ----------------------------------------
-scn_v1_child_expiry() { VERSION=1 CHILD_LIFE=5s; topo_pair; up; initiate; ping_inner 40; quiet 3; }
-scn_v2_child_expiry() { CHILD_LIFE=5s; topo_pair; up; initiate; ping_inner 40; quiet 3; }
+# IKEv1 carries the phase-1 lifetime in the clear (main mode SA payload). The
+# initiator's reauthentication (a new main mode) is dropped on the way, so the
+# old IKE SA runs into its lifetime (reauth_time + over_time) unrenewed.
+scn_v1_ike_expiry() {
+  VERSION=1 IKE_REAUTH=5s IKE_OVER=4s; topo_pair; up
+  initiate; drop_ike b b0 in 2; ping_inner 60; quiet 3
+}
 
-# --- dead peer: everything lost after establishment ---------------------------
-scn_v1_dead_peer() { VERSION=1 DPD_DELAY=2s; topo_pair; up; initiate; ping_inner 3; drop_all b b0 in; quiet 14; }
-scn_v2_dead_peer() { DPD_DELAY=2s; topo_pair; up; initiate; ping_inner 3; drop_all b b0 in; quiet 14; }
+# --- dead peer: everything lost both ways after establishment --------------
+scn_v1_dead_peer() { VERSION=1 DPD_DELAY=2s DPD_TIMEOUT=8s; topo_pair; up; initiate; ping_inner 3; drop_all b b0 in; drop_all b b0 out; quiet 18; }
+scn_v2_dead_peer() { DPD_DELAY=2s; topo_pair; up; initiate; ping_inner 3; drop_all b b0 in; drop_all b b0 out; quiet 18; }
 
 # --- certificates: IP-fragmented IKE messages whose later fragments are lost ---
 # The router drops every IPv4 fragment but the first; the capture is taken at
