@@ -140,6 +140,14 @@ func pendingOf(sa *SA, now time.Time) pending {
 func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	local := t.localDir(sa)
 	p := pendingOf(sa, t.now)
+	// A deleted IKE SA is over once a second has passed with nothing after
+	// the Delete, and so is one a local restart replaced.
+	if !final && t.deletedAndQuiet(sa) {
+		final = true
+	}
+	if !final && p.phase != 0 && sa.supersededBy != nil && t.byLocal(sa, sa.supersededBy) && supersededEarly(sa, p) {
+		final = true
+	}
 	v := Verdict{Final: final}
 	ev := func(frame int, tm time.Time, text string) {
 		v.Evidence = append(v.Evidence, Evidence{Frame: frame, Time: tm, Text: text})
@@ -401,11 +409,7 @@ func likelyV1Delete(sa *SA) (deleteSeen, bool) {
 	if last == nil || lastX.Type != decode.ExchangeInformational || !last.Encrypted || last.Retransmissions() > 0 {
 		return deleteSeen{}, false
 	}
-	for _, e := range sa.ESP {
-		if e.Last.After(last.Time) {
-			return deleteSeen{}, false
-		}
-	}
+	// ESP may go on: deleting an IKEv1 phase-1 SA leaves its IPsec SAs.
 	return deleteSeen{Dir: last.Dir, Frame: last.Frame, Time: last.Time}, true
 }
 
@@ -425,7 +429,33 @@ func supersededEarly(sa *SA, p pending) bool {
 			}
 		}
 	}
-	return interval > 0 && nw.Started.Sub(last) < interval*9/10
+	// A new SA within the old interval came before the next retransmission
+	// was due. One that follows a single retransmission is early too: no
+	// common schedule gives up after one (strongSwan retries 5 times,
+	// libreswan and Windows several), so a restart then is a local decision.
+	if interval > 0 && nw.Started.Sub(last) < interval*9/10 {
+		return true
+	}
+	most := 0
+	for _, m := range p.x.Messages {
+		most = max(most, m.Retransmissions())
+	}
+	return most == 1 && nw.Started.Sub(last) < interval*2
+}
+
+// deletedAndQuiet reports an IKE SA whose Delete (certain, or the likely
+// IKEv1 one) was followed by at least a second of silence.
+func (t *Tracker) deletedAndQuiet(sa *SA) bool {
+	if t.now.Sub(sa.lastSeen) < time.Second {
+		return false
+	}
+	for _, d := range sa.deletes {
+		if d.IKE {
+			return true
+		}
+	}
+	_, ok := likelyV1Delete(sa)
+	return ok
 }
 
 // ranOut reports whether the sender of m evidently stopped retransmitting

@@ -85,9 +85,15 @@ const timeLayout = "2006-01-02T15:04:05.000"
 func Parse(r io.Reader, until time.Time) ([]*SA, error) {
 	byID := map[int]*SA{}
 	var order []*SA
+	var terminated time.Time // last "vici terminate IKE_SA" (swanctl --terminate)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for n := 1; sc.Scan(); n++ {
+		if strings.Contains(sc.Text(), "] vici terminate IKE_SA") {
+			if ts, err := time.ParseInLocation(timeLayout, strings.Fields(sc.Text())[0], time.UTC); err == nil {
+				terminated = ts
+			}
+		}
 		m := lineRE.FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
@@ -121,6 +127,13 @@ func Parse(r io.Reader, until time.Time) ([]*SA, error) {
 			sa = &SA{ID: id, Started: ts}
 			byID[id] = sa
 			order = append(order, sa)
+		}
+		// A local terminate that destroys an SA still negotiating, without
+		// a Delete (swanctl --terminate --force, or before keys exist):
+		// the local side abandoned it.
+		if strings.HasSuffix(m[3], "=> DESTROYING") && !terminated.IsZero() && ts.Sub(terminated) < time.Second &&
+			sa.pending != "" && sa.LocalDelete.IsZero() && sa.PeerDelete.IsZero() && sa.GaveUp.IsZero() {
+			sa.LocalDelete, sa.PendingAtDelete = ts, sa.pending
 		}
 		sa.line(ts, m[3])
 	}

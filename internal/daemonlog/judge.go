@@ -52,7 +52,8 @@ func Judge(ini, resp []*SA) []Outcome {
 			continue
 		}
 		for _, sa := range all {
-			if sa.Started.After(o.Started) && !sa.Established.IsZero() && sa.Established.Before(o.ended) {
+			// Skip the SA itself and the other daemon's record of it.
+			if sa.Started.Sub(o.Started) > 2*time.Second && !sa.Established.IsZero() && sa.Established.Before(o.ended) {
 				o.Class, o.Reason = "established", "deleted at its maximum lifetime after a newer IKE SA had replaced it"
 				break
 			}

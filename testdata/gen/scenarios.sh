@@ -70,6 +70,16 @@ scn_v2_local_delete_pending() {
   terminate_ike a; quiet 3
 }
 
+# IKEv2: charon queues the Delete behind the pending CREATE_CHILD_SA (one
+# request at a time), so the teardown above ends as a timeout. Here the local
+# side abandons a phase 1 that gets no answer and starts afresh at once.
+scn_v2_local_abandon() {
+  topo_pair; up; drop_all b b0 in
+  swan a --initiate --child net --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
+  swan a --terminate --ike gw --force --timeout 2 >>"$WORK/a/terminate.out" 2>&1 || true
+  initiate; quiet
+}
+
 # --- peer delete while phase 2 is pending --------------------------------------
 scn_v1_peer_delete_pending() {
   VERSION=1; topo_pair; up; drop_ike b b0 in 32
