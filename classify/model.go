@@ -104,6 +104,7 @@ type Exchange struct {
 	// INVALID_KE_PAYLOAD or COOKIE: a retry follows.
 	Rejected bool
 	attempt  int
+	ikeRekey bool // an IKEv2 CREATE_CHILD_SA that rekeyed the IKE SA
 }
 
 // distinct counts the distinct messages sent in a direction.
@@ -181,6 +182,11 @@ type ChildSA struct {
 	LifetimeKilobytes uint64
 	Rekeyed           bool
 	Deleted           bool
+	// ESP is the traffic attributed to this child: without keys the SPIs
+	// of a negotiation are not visible, so each ESP SPI goes to the newest
+	// child established before it was first seen whose slot for that
+	// direction is free (a rekey brings a new pair of SPIs).
+	ESP []*ESPStats
 }
 
 // Event is something notable that happened on an SA besides its class.

@@ -2,9 +2,10 @@ package classify
 
 import (
 	"encoding/hex"
+	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -150,23 +151,17 @@ func (t *Tracker) LostDatagrams(dgs []*decode.Datagram) {
 		}
 		if sa := t.byISPI[dg.IKE.InitSPI]; sa != nil {
 			sa.fragsLost = append(sa.fragsLost, dg)
-			// One event per message; its retransmissions update the count.
-			n := 0
-			for _, o := range sa.fragsLost {
+			// One event per message (streamed events are final); the
+			// verdict's evidence counts the copies.
+			first := true
+			for _, o := range sa.fragsLost[:len(sa.fragsLost)-1] {
 				if o.IKELen == dg.IKELen {
-					n++
+					first = false
 				}
 			}
-			text := "IKE message of " + itoa(dg.IKELen) + " bytes sent in IP fragments; " + itoa(len(dg.Fragments)) + " arrived, the datagram was never complete"
-			if n == 1 {
-				t.event(sa, Event{Type: "ip_fragments_lost", Frame: firstRef(dg), Time: dg.First, Text: text})
-				continue
-			}
-			for i := range sa.Events {
-				if e := &sa.Events[i]; e.Type == "ip_fragments_lost" && strings.HasPrefix(e.Text, "IKE message of "+itoa(dg.IKELen)+" bytes") {
-					e.Text = "IKE message of " + itoa(dg.IKELen) + " bytes sent " + itoa(n) + " times in IP fragments; each time only part of it arrived (" +
-						itoa(len(dg.Fragments)) + " fragment(s) the last time), the datagram was never complete"
-				}
+			if first {
+				t.event(sa, Event{Type: "ip_fragments_lost", Frame: firstRef(dg), Time: dg.First,
+					Text: "IKE message of " + itoa(dg.IKELen) + " bytes sent in IP fragments; " + itoa(len(dg.Fragments)) + " arrived, the datagram was never complete"})
 			}
 		}
 	}
@@ -254,10 +249,11 @@ func (t *Tracker) newSA(in Input) *SA {
 		}
 	}
 	t.byISPI[m.InitSPI] = sa
-	t.live = append(t.live, sa)
-	if len(t.live) > t.cfg.MaxSAs {
-		t.evictOldest()
+	// Make room before adding: the new SA has no message yet and must not
+	// be the one evicted.
+	for len(t.live) >= t.cfg.MaxSAs && t.evictOldest() {
 	}
+	t.live = append(t.live, sa)
 	return sa
 }
 
@@ -266,17 +262,27 @@ func samePeers(a, b *SA) bool {
 		(a.Initiator.Addr() == b.Responder.Addr() && a.Responder.Addr() == b.Initiator.Addr())
 }
 
-func (t *Tracker) evictOldest() {
-	var old *SA
-	for _, sa := range t.live {
-		if !sa.finalized && (old == nil || sa.lastSeen.Before(old.lastSeen)) {
-			old = sa
+// evictOldest finalises the live SA heard from longest ago and drops it
+// from the live list; it reports whether there was one.
+func (t *Tracker) evictOldest() bool {
+	at := -1
+	for i, sa := range t.live {
+		if sa.finalized {
+			t.live = slices.Delete(t.live, i, i+1)
+			return true
+		}
+		if at < 0 || sa.lastSeen.Before(t.live[at].lastSeen) {
+			at = i
 		}
 	}
-	if old != nil {
-		t.Evicted++
-		t.finalize(old, true)
+	if at < 0 {
+		return false
 	}
+	old := t.live[at]
+	t.Evicted++
+	t.finalize(old, true)
+	t.live = slices.Delete(t.live, at, at+1)
+	return true
 }
 
 func hasPayload(m *decode.Message, pt decode.PayloadType) bool {
@@ -326,8 +332,12 @@ func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
 			// The capture started after phase 1: an exchange that needs an
 			// IKE SA shows that one was up.
 			sa.Established = in.Time
-			t.event(sa, Event{Type: "capture_started_late", Frame: in.Frame, Time: in.Time,
-				Text: "the capture starts after phase 1: first seen is " + x.Name})
+			if old, cx := t.rekeyedFrom(sa, in.Time); old != nil {
+				t.ikeRekey(old, cx, sa, in)
+			} else {
+				t.event(sa, Event{Type: "capture_started_late", Frame: in.Frame, Time: in.Time,
+					Text: "the capture starts after phase 1: first seen is " + x.Name})
+			}
 		}
 	}
 	if prev := msgRetransmit(x, m, dir); prev != nil {
@@ -637,6 +647,7 @@ func (t *Tracker) finalize(sa *SA, final bool) {
 	if sa.Ended.IsZero() && final {
 		sa.Ended = sa.lastSeen
 	}
+	assignESP(sa)
 	sa.Verdict = t.judge(sa, final)
 	if t.byISPI[sa.InitSPI] == sa {
 		delete(t.byISPI, sa.InitSPI)
@@ -677,4 +688,125 @@ func (t *Tracker) event(sa *SA, ev Event) {
 	if t.OnEvent != nil {
 		t.OnEvent(sa, ev)
 	}
+}
+
+// assignESP ties each ESP SPI of the SA to a child SA and fills in the
+// children's SPIs: SPIi is the SPI the initiator chose (carried by ESP
+// towards the initiator), SPIr the responder's. A child whose traffic moved
+// to a newer child's SPIs counts as rekeyed.
+func assignESP(sa *SA) {
+	if len(sa.Children) == 0 {
+		return
+	}
+	for _, c := range sa.Children {
+		c.ESP, c.SPIi, c.SPIr = nil, "", ""
+	}
+	esp := slices.Clone(sa.ESP)
+	slices.SortStableFunc(esp, func(a, b *ESPStats) int { return a.First.Compare(b.First) })
+	for _, e := range esp {
+		var pick *ChildSA
+		for i := len(sa.Children) - 1; i >= 0; i-- {
+			c := sa.Children[i]
+			if c.Established.After(e.First) {
+				continue
+			}
+			if pick == nil {
+				pick = c // fallback: the newest child before this ESP
+			}
+			if (e.Dir == R2I && c.SPIi == "") || (e.Dir == I2R && c.SPIr == "") {
+				pick = c
+				break
+			}
+		}
+		if pick == nil {
+			pick = sa.Children[0]
+		}
+		pick.ESP = append(pick.ESP, e)
+		spi := fmt.Sprintf("%08x", e.SPI)
+		if e.Dir == R2I && pick.SPIi == "" {
+			pick.SPIi = spi
+		} else if e.Dir == I2R && pick.SPIr == "" {
+			pick.SPIr = spi
+		}
+	}
+	// Rekeyed: a newer child took over the traffic, and this one's ESP
+	// stopped within a few seconds of the newer one's start (two children
+	// carrying traffic side by side are not a rekey).
+	for i, c := range sa.Children {
+		cf, cl := espSpan(c.ESP)
+		for _, n := range sa.Children[i+1:] {
+			nf, nl := espSpan(n.ESP)
+			if !cf.IsZero() && !nf.IsZero() && !nf.Before(cf) && cl.Before(nl) && cl.Sub(nf) <= 5*time.Second {
+				c.Rekeyed = true
+			}
+		}
+	}
+}
+
+func espSpan(es []*ESPStats) (first, last time.Time) {
+	for _, e := range es {
+		if first.IsZero() || e.First.Before(first) {
+			first = e.First
+		}
+		if e.Last.After(last) {
+			last = e.Last
+		}
+	}
+	return first, last
+}
+
+// rekeyedFrom finds the IKEv2 IKE SA that sa was made by: a CREATE_CHILD_SA
+// between the same peers that completed at most two seconds before sa's
+// first message. An IKE SA rekey (RFC 7296 §2.18) is a CREATE_CHILD_SA whose
+// new SPIs can only be read with keys; the new SA's traffic that follows
+// at once shows it.
+func (t *Tracker) rekeyedFrom(sa *SA, at time.Time) (*SA, *Exchange) {
+	if sa.Version != 2 {
+		return nil, nil
+	}
+	for _, old := range t.live {
+		if old == sa || old.finalized || old.Version != 2 || !samePeers(old, sa) {
+			continue
+		}
+		for i := len(old.Exchanges) - 1; i >= 0; i-- {
+			x := old.Exchanges[i]
+			if x.Type != decode.ExchangeCreateChildSA || !x.Completed || x.End.After(at) || x.ikeRekey {
+				continue
+			}
+			// The new SA speaks at once, or the old one was deleted right
+			// after the CREATE_CHILD_SA (RFC 7296 §2.18: the old IKE SA is
+			// deleted once the new one is up) and the new one speaks later.
+			if at.Sub(x.End) <= 2*time.Second || deletedAfter(old, x.End) {
+				return old, x
+			}
+		}
+	}
+	return nil, nil
+}
+
+// ikeRekey records that CREATE_CHILD_SA cx of old created the IKE SA nw.
+func (t *Tracker) ikeRekey(old *SA, cx *Exchange, nw *SA, in Input) {
+	cx.ikeRekey = true
+	for i, c := range old.Children {
+		if c.Exchange == cx {
+			old.Children = slices.Delete(old.Children, i, i+1)
+			break
+		}
+	}
+	if old.supersededBy == nil {
+		old.supersededBy = nw
+	}
+	nw.Started, nw.Established = cx.Start, cx.End
+	t.event(old, Event{Type: "rekey", Frame: in.Frame, Time: cx.End, Text: "IKE SA rekeyed by CREATE_CHILD_SA: continues as IKE SA #" + itoa(nw.ID)})
+	t.event(nw, Event{Type: "rekey", Frame: in.Frame, Time: cx.End, Text: "IKE SA created by rekeying IKE SA #" + itoa(old.ID) + " (CREATE_CHILD_SA)"})
+}
+
+// deletedAfter reports a Delete on sa within two seconds after t.
+func deletedAfter(sa *SA, t time.Time) bool {
+	for _, d := range sa.deletes {
+		if !d.Time.Before(t) && d.Time.Sub(t) <= 2*time.Second {
+			return true
+		}
+	}
+	return false
 }

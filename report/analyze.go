@@ -255,7 +255,7 @@ func SAToJSON(sa *classify.SA) SAJSON {
 		}
 		j.Exchanges = append(j.Exchanges, xj)
 	}
-	for i, c := range sa.Children {
+	for _, c := range sa.Children {
 		cj := ChildJSON{Protocol: c.Protocol, Established: tptr(c.Established), LifetimeSeconds: u64ptr(c.LifetimeSeconds),
 			LifetimeKilobytes: u64ptr(c.LifetimeKilobytes), Rekeyed: c.Rekeyed, Deleted: c.Deleted}
 		if c.SPIi != "" {
@@ -264,22 +264,19 @@ func SAToJSON(sa *classify.SA) SAJSON {
 		if c.SPIr != "" {
 			cj.SPIr = &c.SPIr
 		}
-		// Without keys the child SPIs are not visible: the ESP seen between
-		// the SA's endpoints is counted on the newest child.
-		if i == len(sa.Children)-1 {
-			var first, last time.Time
-			for _, e := range sa.ESP {
-				cj.ESPPackets += e.Packets
-				cj.ESPBytes += e.Bytes
-				if first.IsZero() || e.First.Before(first) {
-					first = e.First
-				}
-				if e.Last.After(last) {
-					last = e.Last
-				}
+		// Each ESP SPI is tied to one child (classify.assignESP).
+		var first, last time.Time
+		for _, e := range c.ESP {
+			cj.ESPPackets += e.Packets
+			cj.ESPBytes += e.Bytes
+			if first.IsZero() || e.First.Before(first) {
+				first = e.First
 			}
-			cj.FirstESP, cj.LastESP = tptr(first), tptr(last)
+			if e.Last.After(last) {
+				last = e.Last
+			}
 		}
+		cj.FirstESP, cj.LastESP = tptr(first), tptr(last)
 		j.ChildSAs = append(j.ChildSAs, cj)
 	}
 	for _, e := range sa.Events {
