@@ -246,6 +246,7 @@ type SA struct {
 	// Windows status notify (12345) seen, and the error notifies.
 	statusCode   uint32
 	statusFrame  int
+	statusTime   time.Time
 	statusPhase  int
 	errNotify    []notifySeen
 	deletes      []deleteSeen

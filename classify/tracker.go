@@ -398,7 +398,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 		n := p.Notify
 		msg.Notifies = append(msg.Notifies, n.Type)
 		if n.HasWinError {
-			sa.statusCode, sa.statusFrame, sa.statusPhase = n.WinError, in.Frame, x.Phase
+			sa.statusCode, sa.statusFrame, sa.statusTime, sa.statusPhase = n.WinError, in.Frame, in.Time, x.Phase
 			t.event(sa, Event{Type: "windows_status", Frame: in.Frame, Time: in.Time,
 				Text: "Microsoft status notify: Windows error " + winName(n.WinError)})
 		}
@@ -649,6 +649,9 @@ func (t *Tracker) finalize(sa *SA, final bool) {
 	}
 	assignESP(sa)
 	sa.Verdict = t.judge(sa, final)
+	if sa.Ended.IsZero() && sa.Verdict.Final {
+		sa.Ended = sa.lastSeen
+	}
 	if t.byISPI[sa.InitSPI] == sa {
 		delete(t.byISPI, sa.InitSPI)
 	}

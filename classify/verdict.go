@@ -158,7 +158,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		v.WindowsCode, v.Certain = sa.statusCode, true
 		v.Class = classForCode(sa.statusCode, sa.statusPhase)
 		v.Final = true
-		ev(sa.statusFrame, time.Time{}, "Microsoft status notify (12345) carries Windows error "+winName(sa.statusCode))
+		ev(sa.statusFrame, sa.statusTime, "Microsoft status notify (12345) carries Windows error "+winName(sa.statusCode))
 		v.Summary = "the Windows peer reported " + winName(sa.statusCode)
 		v.Hints = append(v.Hints, winHint(sa.statusCode))
 		return t.finish(sa, v, p)

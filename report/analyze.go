@@ -75,8 +75,9 @@ type ProposalOut struct {
 
 // VIDJSON is a vendor ID.
 type VIDJSON struct {
-	Hex  string `json:"hex"`
-	Name string `json:"name"`
+	Hex    string `json:"hex"`
+	Name   string `json:"name"`
+	Sender string `json:"sender"` // "initiator" or "responder"
 }
 
 // ExchangeJSON is one exchange.
@@ -238,7 +239,7 @@ func SAToJSON(sa *classify.SA) SAJSON {
 			LifetimeSeconds: u64ptr(p.LifetimeSeconds), LifetimeKilobytes: u64ptr(p.LifetimeKilobytes)}
 	}
 	for _, v := range sa.VendorIDs {
-		j.VendorIDs = append(j.VendorIDs, VIDJSON{Hex: v.Hex, Name: v.Name})
+		j.VendorIDs = append(j.VendorIDs, VIDJSON{Hex: v.Hex, Name: v.Name, Sender: sender(v.Dir)})
 	}
 	for _, x := range sa.Exchanges {
 		xj := ExchangeJSON{Type: x.Name, MessageID: x.MsgID, Completed: x.Completed, Messages: []MessageJSON{}}
@@ -384,16 +385,21 @@ func saText(b *strings.Builder, sa *classify.SA) {
 	if sa.Proposal != nil {
 		b.WriteString("  proposal: " + sa.Proposal.String() + "\n")
 	}
-	var vids []string
-	for _, vid := range sa.VendorIDs {
-		if vid.Name != "" {
-			vids = append(vids, vid.Name)
-		} else {
-			vids = append(vids, vid.Hex)
+	for _, d := range []classify.Dir{classify.I2R, classify.R2I} {
+		var vids []string
+		for _, vid := range sa.VendorIDs {
+			if vid.Dir != d {
+				continue
+			}
+			if vid.Name != "" {
+				vids = append(vids, vid.Name)
+			} else {
+				vids = append(vids, vid.Hex)
+			}
 		}
-	}
-	if len(vids) > 0 {
-		b.WriteString("  vendor IDs: " + strings.Join(vids, ", ") + "\n")
+		if len(vids) > 0 {
+			b.WriteString("  vendor IDs (" + sender(d) + "): " + strings.Join(vids, ", ") + "\n")
+		}
 	}
 	b.WriteString("  timeline:\n")
 	type row struct {
@@ -451,4 +457,12 @@ func pad(s string, n int) string {
 		return s
 	}
 	return s + strings.Repeat(" ", n-len(s))
+}
+
+// sender names the side that sent a message in direction d.
+func sender(d classify.Dir) string {
+	if d == classify.R2I {
+		return "responder"
+	}
+	return "initiator"
 }
