@@ -27,6 +27,11 @@ type Config struct {
 	Local netip.Addr
 	// MaxSAs caps the live SAs; the oldest idle ones are evicted beyond it.
 	MaxSAs int
+	// ChildLifetime and ChildLifetimeKB are the phase-2 lifetimes to assume
+	// where the negotiated ones are not visible (IKEv1 quick mode and IKEv2
+	// are encrypted); zero means unknown. The windows profile sets them.
+	ChildLifetime   time.Duration
+	ChildLifetimeKB uint64
 }
 
 // Profiles are timer sets of common implementations.
@@ -34,7 +39,9 @@ var Profiles = map[string]Config{
 	// Windows IKEEXT: IKEv2 retransmits for at least 120 s
 	// (retransmitDurationSecs); the IKEv1 schedule is not published, and
 	// main mode fails with MM_DELAY_DROP after about a minute.
-	"windows": {MMLimit: 120 * time.Second, QMLimit: 120 * time.Second, AcquireLimit: 60 * time.Second, GiveUp: 65 * time.Second},
+	// Phase-2 defaults: 60 min and 100 000 KB.
+	"windows": {MMLimit: 120 * time.Second, QMLimit: 120 * time.Second, AcquireLimit: 60 * time.Second, GiveUp: 65 * time.Second,
+		ChildLifetime: time.Hour, ChildLifetimeKB: 100000},
 	// strongSwan: 4 s x 1.8^n, 5 retries: gives up after about 165 s.
 	"strongswan": {MMLimit: 170 * time.Second, QMLimit: 170 * time.Second, AcquireLimit: 60 * time.Second, GiveUp: 100 * time.Second},
 	// libreswan: retransmit-timeout 60 s by default.
@@ -648,6 +655,7 @@ func (t *Tracker) finalize(sa *SA, final bool) {
 		sa.Ended = sa.lastSeen
 	}
 	assignESP(sa)
+	t.childLifetimes(sa)
 	sa.Verdict = t.judge(sa, final)
 	if sa.Ended.IsZero() && sa.Verdict.Final {
 		sa.Ended = sa.lastSeen
@@ -812,4 +820,33 @@ func deletedAfter(sa *SA, t time.Time) bool {
 		}
 	}
 	return false
+}
+
+// childLifetimes compares each child SA's ESP with its lifetimes: the
+// negotiated ones where visible, else the profile's defaults. A child that
+// carried traffic past its lifetime (time or kilobytes) without a newer
+// child taking over gets a lifetime event: the peer would have had to rekey
+// or drop it.
+func (t *Tracker) childLifetimes(sa *SA) {
+	for _, c := range sa.Children {
+		if c.Rekeyed || len(c.ESP) == 0 {
+			continue
+		}
+		life, kb, src := time.Duration(c.LifetimeSeconds)*time.Second, c.LifetimeKilobytes, "negotiated"
+		if life == 0 && kb == 0 {
+			life, kb, src = t.cfg.ChildLifetime, t.cfg.ChildLifetimeKB, "profile default"
+		}
+		first, last := espSpan(c.ESP)
+		for _, e := range c.ESP {
+			if kb > 0 && e.Bytes/1024 >= kb {
+				t.event(sa, Event{Type: "lifetime_kilobytes", Frame: e.FirstFrame, Time: e.Last,
+					Text: fmt.Sprintf("ESP SPI 0x%08x carried %d KB, beyond the %s phase-2 lifetime of %d KB, with no newer child SA taking over", e.SPI, e.Bytes/1024, src, kb)})
+				break
+			}
+		}
+		if life > 0 && last.Sub(first) > life {
+			t.event(sa, Event{Type: "lifetime_seconds", Frame: c.ESP[0].FirstFrame, Time: last,
+				Text: fmt.Sprintf("ESP of a child SA ran for %s, beyond the %s phase-2 lifetime of %s, with no newer child SA taking over", dur(last.Sub(first)), src, dur(life))})
+		}
+	}
 }
