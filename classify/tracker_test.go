@@ -117,6 +117,24 @@ func TestStateMachine(t *testing.T) {
 			{at: 10, ver: 2, exch: decode.ExchangeCreateChildSA, msgid: 2, length: 300, rspi: 0x2222, inner: 33},
 			{at: 11, r2i: true, ver: 2, exch: decode.ExchangeInformationalV2, msgid: 0, length: 80, rspi: 0x2222, inner: 42, request: true},
 		}, 20, classify.SADeleted, 13807},
+		// A successful IKE_AUTH response begins with IDr; one whose SK
+		// begins with a Notify is an error, in practice AUTHENTICATION_FAILED.
+		{"IKE_AUTH answered by a lone notify", []step{
+			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
+			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 280, rspi: 0x2222},
+			{at: 2, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 400, rspi: 0x2222, inner: 35},
+			{at: 3, r2i: true, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 80, rspi: 0x2222, inner: 41},
+		}, 5, classify.AuthFailed, 13801},
+		// The retransmission schedule ran out (twice the longest interval
+		// of silence) long before the give-up gap: final, not in progress.
+		{"gave up by its own schedule", []step{mm(1, 0), retx(mm(1, 0), 1), retx(mm(1, 0), 3), retx(mm(1, 0), 6)}, 13, classify.NoResponse, 13813},
+		{"schedule not yet run out", []step{mm(1, 0), retx(mm(1, 0), 1), retx(mm(1, 0), 3), retx(mm(1, 0), 6)}, 11, classify.InProgress, 0},
+		// QM3 sent, but the responder kept resending QM2 until it gave up.
+		{"qm3 lost", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 7), qm(3, 8),
+			retx(qm(2, 7), 9), retx(qm(3, 8), 9), retx(qm(2, 7), 11), retx(qm(3, 8), 11)}, 20, classify.QMDelayDrop, 13815},
+		// The responder answered MM1, the initiator kept resending MM1: the
+		// answers never reached it.
+		{"answers lost on the way back", []step{mm(1, 0), mm(2, 1), retx(mm(1, 0), 2), retx(mm(2, 1), 2), retx(mm(1, 0), 4), retx(mm(2, 1), 4)}, 300, classify.NoResponse, 13813},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -142,5 +160,52 @@ func TestStateMachine(t *testing.T) {
 				t.Errorf("%d hints, want at most 3", len(v.Hints))
 			}
 		})
+	}
+}
+
+// TestChildLifetimeEvents: with the windows profile's phase-2 defaults
+// (100 000 KB, 60 min), a child SA whose ESP carries more than 100 000 KB
+// with no newer child taking over gets a lifetime_kilobytes event; under the
+// strongswan profile (no defaults) it does not.
+func TestChildLifetimeEvents(t *testing.T) {
+	for _, c := range []struct {
+		profile string
+		want    bool
+	}{{"windows", true}, {"strongswan", false}} {
+		cfg := classify.Profiles[c.profile]
+		tr := classify.NewTracker(cfg)
+		n := 0
+		feed := func(at time.Duration, f *decode.Frame) {
+			n++
+			tr.Observe(classify.Input{Frame: n, Time: t0.Add(at), F: f})
+		}
+		for i, s := range []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 7), qm(3, 8)} {
+			feed(time.Duration(i)*time.Millisecond, frameOf(s))
+		}
+		// 110 packets of 1 MB each way: 110 000 KB per SPI.
+		for i := range 110 {
+			for _, d := range []struct {
+				spi      uint32
+				src, dst netip.AddrPort
+			}{{0xaaaa, ini, rsp}, {0xbbbb, rsp, ini}} {
+				feed(time.Second+time.Duration(i)*10*time.Millisecond, &decode.Frame{Kind: decode.KindESP, Src: d.src, Dst: d.dst, Proto: 50,
+					ESP: decode.ESPHeader{SPI: d.spi, Seq: uint32(i + 1), Len: 1 << 20}})
+			}
+		}
+		tr.Finish()
+		sas := tr.Results()
+		if len(sas) != 1 {
+			t.Fatalf("%s: %d SAs", c.profile, len(sas))
+		}
+		got := false
+		for _, e := range sas[0].Events {
+			got = got || e.Type == "lifetime_kilobytes"
+		}
+		if got != c.want {
+			t.Errorf("%s: lifetime_kilobytes event %v, want %v (events %+v)", c.profile, got, c.want, sas[0].Events)
+		}
+		if ch := sas[0].Children; len(ch) != 1 || ch[0].SPIi != "0000bbbb" || ch[0].SPIr != "0000aaaa" {
+			t.Errorf("%s: child SPIs not tied from ESP: %+v", c.profile, ch)
+		}
 	}
 }
