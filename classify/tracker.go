@@ -254,6 +254,14 @@ func (t *Tracker) newSA(in Input) *SA {
 		if old.supersededBy == nil {
 			old.supersededBy = sa
 		}
+		// Both sides starting phase 1 towards each other at once: each may
+		// tear down the other's attempt (a classic cause of flapping).
+		if old.Established.IsZero() && old.Initiator.Addr() == sa.Responder.Addr() && in.Time.Sub(old.Started) < 10*time.Second {
+			t.event(old, Event{Type: "simultaneous_negotiation", Frame: in.Frame, Time: in.Time,
+				Text: "the peer started IKE SA #" + itoa(sa.ID) + " towards this side while this one was still in phase 1"})
+			t.event(sa, Event{Type: "simultaneous_negotiation", Frame: in.Frame, Time: in.Time,
+				Text: "started while IKE SA #" + itoa(old.ID) + " from the other side was still in phase 1"})
+		}
 	}
 	t.byISPI[m.InitSPI] = sa
 	// Make room before adding: the new SA has no message yet and must not
