@@ -629,8 +629,10 @@ func (t *Tracker) idleDone(sa *SA) bool {
 	}
 	// The IKE SA was deleted (or, in IKEv1, most likely deleted) and
 	// nothing followed for a second.
+	// An IKEv2 Delete cannot be read: one after which the SA falls silent
+	// (no ESP either) is taken as the IKE SA's.
 	for _, d := range sa.deletes {
-		if d.IKE && t.now.Sub(last) >= time.Second {
+		if (d.IKE || !last.After(d.Time.Add(time.Second))) && t.now.Sub(last) >= time.Second {
 			return true
 		}
 	}

@@ -450,7 +450,7 @@ func (t *Tracker) deletedAndQuiet(sa *SA) bool {
 		return false
 	}
 	for _, d := range sa.deletes {
-		if d.IKE {
+		if d.IKE || !sa.lastSeen.After(d.Time.Add(time.Second)) {
 			return true
 		}
 	}
