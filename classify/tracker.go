@@ -629,6 +629,17 @@ func (t *Tracker) idleDone(sa *SA) bool {
 	}
 	// The IKE SA was deleted (or, in IKEv1, most likely deleted) and
 	// nothing followed for a second.
+	// An error notify or a Microsoft status notify that decides the verdict,
+	// followed by a quiet second: the negotiation is over.
+	if (len(sa.errNotify) > 0 || sa.statusCode != 0) && t.now.Sub(last) >= time.Second {
+		switch t.judge(sa, false).Class {
+		case ProposalMismatch, AuthFailed:
+			return true
+		}
+		if sa.statusCode != 0 {
+			return true
+		}
+	}
 	// An IKEv2 Delete cannot be read: one after which the SA falls silent
 	// (no ESP either) is taken as the IKE SA's.
 	for _, d := range sa.deletes {
