@@ -1,7 +1,12 @@
-// Package capture reads packets from pcap and pcapng capture files.
+// Package capture reads packets from pcap and pcapng capture files, and
+// captures them live from an interface.
 //
-// It is pure Go (no libpcap, builds with CGO_ENABLED=0) and is built on
-// github.com/google/gopacket/pcapgo.
+// Files are read in pure Go (no libpcap, builds with CGO_ENABLED=0) on top of
+// github.com/google/gopacket/pcapgo. Live capture uses AF_PACKET with a kernel
+// BPF filter on Linux in the default build, and libpcap
+// (github.com/google/gopacket/pcap) in the build tagged libpcap, which also
+// takes tcpdump filter expressions and works beyond Linux. A pcapng file's
+// interface statistics give FileStats.End: when the capture stopped.
 //
 // Guarantees:
 //

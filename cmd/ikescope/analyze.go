@@ -11,7 +11,7 @@ import (
 
 	"github.com/ikescope/ikescope/capture"
 	"github.com/ikescope/ikescope/classify"
-	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/internal/pipeline"
 	"github.com/ikescope/ikescope/report"
 )
 
@@ -113,9 +113,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	status := exitOK
-	d := decode.NewDecoder()
+	pl := pipeline.New(tr)
+	pl.IKEError = func(p *capture.Packet, err error) {
+		warn(stderr, location(files, p)+": ike: "+report.EscapeString(err.Error()))
+	}
 	n := 0
-	var lastTime time.Time
 	for in.count == 0 || n < in.count {
 		p, err := src.Next()
 		if err == io.EOF {
@@ -130,19 +132,9 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue // a merged source goes on with the other files
 		}
 		n++
-		f := d.Decode(p.Link, p.Data, p.Time, p.Frame)
-		if f.Kind == decode.KindIKE && f.IKEErr != nil {
-			warn(stderr, location(files, p)+": ike: "+report.EscapeString(f.IKEErr.Error()))
-		}
-		tr.Observe(classify.Input{Frame: p.Frame, Source: p.Source, Time: p.Time, F: f})
-		if p.Time.Sub(lastTime) > time.Second {
-			lastTime = p.Time
-			tr.LostDatagrams(d.Expire(p.Time))
-		}
+		pl.Feed(p)
 	}
-	tr.LostDatagrams(d.Pending())
-	tr.Advance(captureEnd(src))
-	tr.Finish()
+	pl.Finish(captureEnd(src))
 	sas := tr.Results()
 	switch *format {
 	case "text":

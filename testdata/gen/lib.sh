@@ -5,7 +5,7 @@
 
 CHARON=${CHARON:-/usr/lib/ipsec/charon}
 SWANCTL=${SWANCTL:-swanctl}
-PFX=${PFX:-iks$$}          # namespace prefix, unique per run
+PFX=${PFX:-iks$$}          # namespace prefix, unique per run (set PFX to override)
 PIDS=()                    # processes we started, ended by PID in cleanup
 NSS=()                     # namespaces we created
 

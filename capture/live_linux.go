@@ -1,0 +1,338 @@
+//go:build linux && !libpcap
+
+package capture
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+	"unsafe"
+
+	"github.com/google/gopacket/layers"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// AF_PACKET capture, pure Go.
+//
+// Ethernet interfaces (and loopback) are read with a SOCK_RAW socket, so
+// packets keep their MAC header (LinkEthernet) and a VLAN tag the NIC
+// stripped is put back from PACKET_AUXDATA, as libpcap does. Other
+// interfaces (tun, PPP, WireGuard, GRE, ...) and "any" are read with a
+// SOCK_DGRAM socket: packets start at the IP header (LinkRaw). The filter
+// is attached before the socket is bound, so no unfiltered packet is ever
+// queued. Packets are read in batches with recvmmsg; timestamps are the
+// kernel's (SO_TIMESTAMPNS).
+
+// batchSize is the number of packets one recvmmsg call can return.
+const batchSize = 8
+
+// vlanRoom is the headroom kept in front of each buffer so that a stripped
+// 802.1Q tag can be put back without copying the packet.
+const vlanRoom = 4
+
+type afPacket struct {
+	fd      int
+	ifname  string
+	link    uint32
+	snaplen int
+	filter  string
+
+	msgs  []unix.Mmsghdr
+	iovs  []unix.Iovec
+	names []unix.RawSockaddrLinklayer
+	bufs  [][]byte
+	oobs  [][]byte
+	n, i  int // packets in the batch, next one to hand out
+
+	pkt    Packet
+	frame  int
+	closed bool
+	stats  LiveStats
+}
+
+var (
+	cmsgHdrLen = unix.CmsgSpace(0)
+	auxLen     = unix.CmsgSpace(int(unsafe.Sizeof(unix.TpacketAuxdata{})))
+	tsLen      = unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{})))
+)
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func openLive(opt LiveOptions) (LiveSource, error) {
+	if opt.Expression != "" {
+		return nil, ErrNeedLibpcap
+	}
+	s := &afPacket{ifname: opt.Interface, snaplen: opt.Snaplen, fd: -1}
+	ifindex, hwType := 0, uint16(0)
+	if opt.Interface != AnyInterface {
+		var err error
+		if ifindex, hwType, err = interfaceInfo(opt.Interface); err != nil {
+			return nil, err
+		}
+	}
+	sockType := unix.SOCK_DGRAM
+	s.link = LinkRaw
+	if ifindex != 0 && (hwType == unix.ARPHRD_ETHER || hwType == unix.ARPHRD_LOOPBACK) {
+		sockType = unix.SOCK_RAW
+		s.link = LinkEthernet
+	}
+	// Protocol 0: the socket receives nothing until it is bound, after the
+	// filter is in place.
+	fd, err := unix.Socket(unix.AF_PACKET, sockType|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: packet socket: %w (live capture needs root or CAP_NET_RAW)", opt.Interface, err)
+	}
+	s.fd = fd
+	fail := func(what string, err error) (LiveSource, error) {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s: %s: %w", opt.Interface, what, err)
+	}
+
+	prog := opt.Raw
+	s.filter = "raw BPF program (" + itoa(uint32(len(prog))) + " instructions)"
+	if prog == nil {
+		extra := append(append([]uint16(nil), opt.IKEPorts...), opt.NATTPorts...)
+		if prog, err = BuiltinFilter(s.link, opt.Snaplen, extra); err != nil {
+			return fail("filter", err)
+		}
+		s.filter = "built-in (UDP 500/4500"
+		for _, p := range extra {
+			s.filter += "/" + itoa(uint32(p))
+		}
+		s.filter += ", ESP, IP fragments)"
+	}
+	if err := attachFilter(fd, prog); err != nil {
+		return fail("attaching the filter", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
+		return fail("PACKET_AUXDATA", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+		return fail("SO_TIMESTAMPNS", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, opt.BufferSize); err != nil {
+		// Without CAP_NET_ADMIN the buffer is capped at net.core.rmem_max.
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, opt.BufferSize); err != nil {
+			return fail("SO_RCVBUF", err)
+		}
+	}
+	tv := unix.NsecToTimeval(opt.ReadTimeout.Nanoseconds())
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		return fail("SO_RCVTIMEO", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}); err != nil {
+		return fail("bind", err)
+	}
+	if !opt.NoPromisc && ifindex != 0 {
+		mreq := unix.PacketMreq{Ifindex: int32(ifindex), Type: unix.PACKET_MR_PROMISC}
+		if err := unix.SetsockoptPacketMreq(fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mreq); err != nil {
+			return fail("promiscuous mode", err)
+		}
+	}
+	s.setupBatch()
+	s.pkt.Link = s.link
+	s.pkt.LinkType = layers.LinkType(s.link)
+	return s, nil
+}
+
+// interfaceInfo returns the index and ARPHRD hardware type of an interface,
+// asked through ioctls on a packet socket so that the answer comes from the
+// network namespace the capture runs in.
+func interfaceInfo(name string) (int, uint16, error) {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: packet socket: %w (live capture needs root or CAP_NET_RAW)", name, err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
+		if errors.Is(err, unix.ENODEV) {
+			return 0, 0, fmt.Errorf("%s: no such interface", name)
+		}
+		return 0, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	index := int(ifr.Uint32())
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFHWADDR, ifr); err != nil {
+		return 0, 0, fmt.Errorf("%s: hardware type: %w", name, err)
+	}
+	// ifr_hwaddr is a struct sockaddr: sa_family holds the ARPHRD type.
+	return index, ifr.Uint16(), nil
+}
+
+func attachFilter(fd int, prog []bpf.RawInstruction) error {
+	if len(prog) == 0 {
+		return errors.New("empty program")
+	}
+	f := make([]unix.SockFilter, len(prog))
+	for i, in := range prog {
+		f[i] = unix.SockFilter{Code: in.Op, Jt: in.Jt, Jf: in.Jf, K: in.K}
+	}
+	return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: uint16(len(f)), Filter: &f[0]})
+}
+
+func (s *afPacket) setupBatch() {
+	s.msgs = make([]unix.Mmsghdr, batchSize)
+	s.iovs = make([]unix.Iovec, batchSize)
+	s.names = make([]unix.RawSockaddrLinklayer, batchSize)
+	s.bufs = make([][]byte, batchSize)
+	s.oobs = make([][]byte, batchSize)
+	for i := range s.msgs {
+		s.bufs[i] = make([]byte, vlanRoom+s.snaplen)
+		s.oobs[i] = make([]byte, auxLen+tsLen)
+		s.iovs[i].Base = &s.bufs[i][vlanRoom]
+		s.iovs[i].SetLen(s.snaplen)
+	}
+}
+
+// Next implements Source.
+func (s *afPacket) Next() (*Packet, error) {
+	if s.closed {
+		return nil, io.EOF
+	}
+	for {
+		if s.i >= s.n {
+			if err := s.fill(); err != nil {
+				return nil, err
+			}
+		}
+		i := s.i
+		s.i++
+		if p := s.parse(i); p != nil {
+			return p, nil
+		}
+	}
+}
+
+// fill reads a batch: it blocks up to the read timeout for the first
+// packet, then takes whatever else is queued.
+func (s *afPacket) fill() error {
+	for i := range s.msgs {
+		h := &s.msgs[i].Hdr
+		h.Name = (*byte)(unsafe.Pointer(&s.names[i]))
+		h.Namelen = uint32(unsafe.Sizeof(s.names[i]))
+		h.Iov = &s.iovs[i]
+		h.Iovlen = 1
+		h.Control = &s.oobs[i][0]
+		h.SetControllen(len(s.oobs[i]))
+		h.Flags = 0
+		s.msgs[i].Len = 0
+	}
+	for {
+		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&s.msgs[0])), uintptr(len(s.msgs)),
+			uintptr(unix.MSG_WAITFORONE), 0, 0)
+		switch errno {
+		case 0:
+			s.n, s.i = int(n), 0
+			return nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return ErrTimeout
+		}
+		return fmt.Errorf("%s: reading packets: %w", s.ifname, errno)
+	}
+}
+
+// parse fills s.pkt from message i; nil means skip the packet.
+func (s *afPacket) parse(i int) *Packet {
+	m := &s.msgs[i]
+	sa := &s.names[i]
+	if sa.Hatype == unix.ARPHRD_LOOPBACK && sa.Pkttype == unix.PACKET_OUTGOING {
+		// Loopback shows every packet twice, going out and coming in;
+		// libpcap keeps the incoming copy only.
+		return nil
+	}
+	buf := s.bufs[i]
+	capLen := int(m.Len)
+	if capLen > s.snaplen {
+		capLen = s.snaplen
+	}
+	p := &s.pkt
+	p.Time = time.Time{}
+	p.Length = capLen
+	var vlan, tpid uint16
+	haveVLAN := false
+	oob := s.oobs[i][:m.Hdr.Controllen]
+	for len(oob) >= cmsgHdrLen {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		if int(h.Len) < cmsgHdrLen || int(h.Len) > len(oob) {
+			break
+		}
+		data := oob[cmsgHdrLen:h.Len]
+		switch {
+		case h.Level == unix.SOL_PACKET && h.Type == unix.PACKET_AUXDATA && len(data) >= int(unsafe.Sizeof(unix.TpacketAuxdata{})):
+			aux := (*unix.TpacketAuxdata)(unsafe.Pointer(&data[0]))
+			p.Length = int(aux.Len)
+			if aux.Status&unix.TP_STATUS_VLAN_VALID != 0 || aux.Vlan_tci != 0 {
+				haveVLAN, vlan, tpid = true, aux.Vlan_tci, 0x8100
+				if aux.Status&unix.TP_STATUS_VLAN_TPID_VALID != 0 {
+					tpid = aux.Vlan_tpid
+				}
+			}
+		case h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && len(data) >= int(unsafe.Sizeof(unix.Timespec{})):
+			ts := (*unix.Timespec)(unsafe.Pointer(&data[0]))
+			p.Time = time.Unix(int64(ts.Sec), int64(ts.Nsec))
+		}
+		adv := unix.CmsgSpace(int(h.Len) - cmsgHdrLen)
+		if adv > len(oob) {
+			break
+		}
+		oob = oob[adv:]
+	}
+	if p.Time.IsZero() {
+		p.Time = time.Now()
+	}
+	data := buf[vlanRoom : vlanRoom+capLen]
+	if haveVLAN && s.link == LinkEthernet && capLen >= 12 {
+		// Put the tag back between the MAC addresses and the EtherType.
+		copy(buf[0:12], buf[vlanRoom:vlanRoom+12])
+		binary.BigEndian.PutUint16(buf[12:14], tpid)
+		binary.BigEndian.PutUint16(buf[14:16], vlan)
+		data = buf[0 : vlanRoom+capLen]
+		p.Length += vlanRoom
+	}
+	if p.Length < len(data) {
+		p.Length = len(data)
+	}
+	s.frame++
+	p.Frame = s.frame
+	p.Data = data
+	p.CapLen = len(data)
+	p.Interface = int(sa.Ifindex)
+	return p
+}
+
+// LiveStats implements LiveSource. The kernel resets its counters on every
+// read; they are added up here.
+func (s *afPacket) LiveStats() (LiveStats, error) {
+	if s.closed {
+		return s.stats, nil
+	}
+	st, err := unix.GetsockoptTpacketStats(s.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+	if err != nil {
+		return s.stats, fmt.Errorf("%s: PACKET_STATISTICS: %w", s.ifname, err)
+	}
+	s.stats.Received += uint64(st.Packets)
+	s.stats.Dropped += uint64(st.Drops)
+	return s.stats, nil
+}
+
+func (s *afPacket) Link() uint32   { return s.link }
+func (s *afPacket) Snaplen() int   { return s.snaplen }
+func (s *afPacket) Filter() string { return s.filter }
+
+// Close implements Source.
+func (s *afPacket) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.LiveStats()
+	s.closed = true
+	return unix.Close(s.fd)
+}
