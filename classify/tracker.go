@@ -277,7 +277,7 @@ func samePeers(a, b *SA) bool {
 		(a.Initiator.Addr() == b.Responder.Addr() && a.Responder.Addr() == b.Initiator.Addr())
 }
 
-// evictOldest finalises the live SA heard from longest ago and drops it
+// evictOldest finalises the live SA idle longest (IKE or ESP) and drops it
 // from the live list; it reports whether there was one.
 func (t *Tracker) evictOldest() bool {
 	at := -1
@@ -286,7 +286,7 @@ func (t *Tracker) evictOldest() bool {
 			t.live = slices.Delete(t.live, i, i+1)
 			return true
 		}
-		if at < 0 || sa.lastSeen.Before(t.live[at].lastSeen) {
+		if at < 0 || lastActivity(sa).Before(lastActivity(t.live[at])) {
 			at = i
 		}
 	}
@@ -295,6 +295,8 @@ func (t *Tracker) evictOldest() bool {
 	}
 	old := t.live[at]
 	t.Evicted++
+	t.event(old, Event{Type: "evicted", Time: t.now,
+		Text: "judged early and dropped: the live-SA cap (--max-sas " + itoa(t.cfg.MaxSAs) + ") was reached and this SA had been idle longest"})
 	t.finalize(old, true)
 	t.live = slices.Delete(t.live, at, at+1)
 	return true
@@ -596,6 +598,7 @@ func (t *Tracker) saForESP(f *decode.Frame) *SA {
 
 // expire finalises SAs whose limits passed.
 func (t *Tracker) expire() {
+	t.expireOrphans()
 	if len(t.live) == 0 {
 		return
 	}
@@ -870,4 +873,37 @@ func (t *Tracker) childLifetimes(sa *SA) {
 				Text: fmt.Sprintf("ESP of a child SA ran for %s, beyond the %s phase-2 lifetime of %s, with no newer child SA taking over", dur(last.Sub(first)), src, dur(life))})
 		}
 	}
+}
+
+// expireOrphans forgets ESP flows tied to no IKE SA once they were idle for
+// the give-up gap, so that a long live run does not grow with them. A later
+// packet of the same flow starts a new record. With KeepDone (analyze) they
+// stay listed for OrphanESP.
+func (t *Tracker) expireOrphans() {
+	keep := t.orphanESP[:0]
+	for _, st := range t.orphanESP {
+		if t.now.Sub(st.Last) > t.cfg.GiveUp {
+			k := espKey{spi: st.SPI, src: st.Src.Addr(), dst: st.Dst.Addr()}
+			if t.esp[k] == st {
+				delete(t.esp, k)
+			}
+			if !t.KeepDone {
+				continue
+			}
+		}
+		keep = append(keep, st)
+	}
+	clear(t.orphanESP[len(keep):])
+	t.orphanESP = keep
+}
+
+// lastActivity is when anything was last heard on the SA, ESP included.
+func lastActivity(sa *SA) time.Time {
+	last := sa.lastSeen
+	for _, e := range sa.ESP {
+		if e.Last.After(last) {
+			last = e.Last
+		}
+	}
+	return last
 }

@@ -209,3 +209,29 @@ func TestChildLifetimeEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestOrphanESPExpire: ESP tied to no IKE SA is forgotten after the
+// give-up gap in a live run (KeepDone off), and kept for the report in
+// analyze (KeepDone on).
+func TestOrphanESPExpire(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		tr := classify.NewTracker(classify.DefaultConfig())
+		tr.KeepDone = keep
+		for i := range 100 {
+			tr.Observe(classify.Input{Frame: i + 1, Time: t0.Add(time.Duration(i) * time.Millisecond),
+				F: &decode.Frame{Kind: decode.KindESP, Src: ini, Dst: rsp, Proto: 50, ESP: decode.ESPHeader{SPI: uint32(0x100 + i), Seq: 1, Len: 100}}})
+		}
+		tr.Advance(t0.Add(10 * time.Second))
+		if n := len(tr.OrphanESP()); n != 100 {
+			t.Fatalf("keep=%v: %d orphan flows before the gap, want 100", keep, n)
+		}
+		tr.Advance(t0.Add(classify.DefaultConfig().GiveUp + 20*time.Second))
+		want := 0
+		if keep {
+			want = 100
+		}
+		if n := len(tr.OrphanESP()); n != want {
+			t.Errorf("keep=%v: %d orphan flows after the gap, want %d", keep, n, want)
+		}
+	}
+}
