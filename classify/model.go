@@ -75,10 +75,13 @@ type Message struct {
 	Dir       Dir
 	Length    int
 	Encrypted bool
-	SendTimes []time.Time // first send and every retransmission
-	Frames    []int
-	Payloads  []decode.PayloadType
-	Notifies  []uint16
+	SendTimes []time.Time // first send and every retransmission (at most 64; see ExtraSends)
+	// ExtraSends counts copies beyond the 64 kept in SendTimes (whose last
+	// entry then is the latest copy).
+	ExtraSends int
+	Frames     []int
+	Payloads   []decode.PayloadType
+	Notifies   []uint16
 	// IPFragments is the number of IP fragments the datagram arrived in
 	// (0 when it was not fragmented).
 	IPFragments int
@@ -88,7 +91,7 @@ type Message struct {
 }
 
 // Retransmissions is the number of times the message was sent again.
-func (m *Message) Retransmissions() int { return len(m.SendTimes) - 1 }
+func (m *Message) Retransmissions() int { return len(m.SendTimes) - 1 + m.ExtraSends }
 
 // Exchange is one exchange of an IKE SA.
 type Exchange struct {
@@ -255,6 +258,9 @@ type SA struct {
 	supersededBy *SA
 	finalized    bool
 	fragsLost    []*decode.Datagram
+	// DroppedExchanges counts completed informational exchanges (DPD and
+	// the like) dropped from Exchanges to bound a long-lived SA's memory.
+	DroppedExchanges int
 }
 
 type notifySeen struct {

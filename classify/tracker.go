@@ -345,6 +345,7 @@ func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
 	if x == nil {
 		x = &Exchange{Type: m.Exchange, Name: m.ExchangeName(), MsgID: m.MsgID, Phase: phaseOf(sa.Version, m.Exchange), Start: in.Time}
 		sa.Exchanges = append(sa.Exchanges, x)
+		trimExchanges(sa)
 		if sa.Established.IsZero() && len(sa.Phase1()) == 0 && x.Phase != 1 {
 			// The capture started after phase 1: an exchange that needs an
 			// IKE SA shows that one was up.
@@ -358,7 +359,12 @@ func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
 		}
 	}
 	if prev := msgRetransmit(x, m, dir); prev != nil {
-		prev.SendTimes = append(prev.SendTimes, in.Time)
+		if len(prev.SendTimes) < maxSendTimes {
+			prev.SendTimes = append(prev.SendTimes, in.Time)
+		} else {
+			prev.SendTimes[len(prev.SendTimes)-1] = in.Time // keep the latest
+			prev.ExtraSends++
+		}
 		prev.Frames = append(prev.Frames, in.Frame)
 		if prev.Retransmissions() == 1 {
 			t.event(sa, Event{Type: "retransmitted", Frame: in.Frame, Time: in.Time,
@@ -906,4 +912,44 @@ func lastActivity(sa *SA) time.Time {
 		}
 	}
 	return last
+}
+
+// Bounds on what one long-lived IKE SA keeps, so that memory grows with the
+// number of SAs and not with how long a tunnel stays up: every DPD or other
+// informational exchange is an exchange of its own.
+const (
+	maxSendTimes          = 64  // per message; later copies only move the last time
+	maxInformational      = 128 // completed informational exchanges kept per SA
+	informationalKeepHead = 16  // of which the first ones are never dropped
+)
+
+// trimExchanges drops the oldest completed informational exchanges beyond
+// maxInformational, keeping the first informationalKeepHead; the SA counts
+// what it dropped.
+func trimExchanges(sa *SA) {
+	n := 0
+	for _, x := range sa.Exchanges {
+		if isInformational(x) {
+			n++
+		}
+	}
+	if n <= maxInformational {
+		return
+	}
+	seen := 0
+	for i, x := range sa.Exchanges {
+		if !isInformational(x) {
+			continue
+		}
+		seen++
+		if seen > informationalKeepHead && x.Completed {
+			sa.Exchanges = slices.Delete(sa.Exchanges, i, i+1)
+			sa.DroppedExchanges++
+			return
+		}
+	}
+}
+
+func isInformational(x *Exchange) bool {
+	return x.Type == decode.ExchangeInformational || x.Type == decode.ExchangeInformationalV2
 }

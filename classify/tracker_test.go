@@ -235,3 +235,31 @@ func TestOrphanESPExpire(t *testing.T) {
 		}
 	}
 }
+
+// TestLongLivedSABounded: thousands of DPD exchanges on one IKE SA do not
+// make it keep thousands of exchanges.
+func TestLongLivedSABounded(t *testing.T) {
+	tr := classify.NewTracker(classify.DefaultConfig())
+	n := 0
+	feed := func(s step) {
+		n++
+		tr.Observe(classify.Input{Frame: n, Time: t0.Add(s.at * time.Second), F: frameOf(s)})
+	}
+	feed(step{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300})
+	feed(step{at: 0, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 280, rspi: 0x2222})
+	feed(step{at: 0, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 400, rspi: 0x2222, inner: 35})
+	feed(step{at: 0, r2i: true, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 380, rspi: 0x2222, inner: 36})
+	for i := range 3000 {
+		at := time.Duration(1 + i)
+		feed(step{at: at, ver: 2, exch: decode.ExchangeInformationalV2, msgid: uint32(2 + i), length: 80, rspi: 0x2222})
+		feed(step{at: at, r2i: true, ver: 2, exch: decode.ExchangeInformationalV2, msgid: uint32(2 + i), length: 80, rspi: 0x2222})
+	}
+	tr.Finish()
+	sa := tr.Results()[0]
+	if len(sa.Exchanges) > 200 {
+		t.Errorf("%d exchanges kept after 3000 DPD exchanges", len(sa.Exchanges))
+	}
+	if sa.DroppedExchanges == 0 || sa.Verdict.Class != classify.Established {
+		t.Errorf("dropped %d exchanges, verdict %s", sa.DroppedExchanges, sa.Verdict.Class)
+	}
+}
