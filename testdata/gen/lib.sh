@@ -51,9 +51,9 @@ topo_pair() {
   A_ADDR=192.0.2.1 B_ADDR=192.0.2.2 CAP_NS=a CAP_IF=a0
 }
 
-# topo_nat: a (192.0.2.1) behind router r, which masquerades to
-# 198.51.100.254; responder b is 198.51.100.1.
-topo_nat() {
+# topo_three: a (192.0.2.1), router r (192.0.2.254 / 198.51.100.254) and
+# b (198.51.100.1); a routes to b's network through r.
+topo_three() {
   mkns a; mkns r; mkns b
   link a a0 r r0
   link r r1 b b0
@@ -63,32 +63,26 @@ topo_nat() {
   ns b ip addr add 198.51.100.1/24 dev b0
   ns a ip route add 198.51.100.0/24 via 192.0.2.254
   ns r sysctl -qw net.ipv4.ip_forward=1
-  ns r nft -f - <<'NFT'
-table ip nat {
-  chain post { type nat hook postrouting priority srcnat; oifname "r1" masquerade; }
-}
-NFT
   ns a ip addr add 203.0.113.1/32 dev lo
   ns b ip addr add 203.0.113.2/32 dev lo
   A_ADDR=192.0.2.1 B_ADDR=198.51.100.1 CAP_NS=a CAP_IF=a0
 }
 
-# topo_routed: like topo_nat without NAT: a router r forwards between
-# 192.0.2.0/24 and 198.51.100.0/24, so faults can sit in the middle of the path.
+# topo_nat: a behind router r, which masquerades it to 198.51.100.254.
+topo_nat() {
+  topo_three
+  ns r nft -f - <<'NFT'
+table ip nat {
+  chain post { type nat hook postrouting priority srcnat; oifname "r1" masquerade; }
+}
+NFT
+}
+
+# topo_routed: r forwards between 192.0.2.0/24 and 198.51.100.0/24 without
+# NAT, so faults can sit in the middle of the path.
 topo_routed() {
-  mkns a; mkns r; mkns b
-  link a a0 r r0
-  link r r1 b b0
-  ns a ip addr add 192.0.2.1/24 dev a0
-  ns r ip addr add 192.0.2.254/24 dev r0
-  ns r ip addr add 198.51.100.254/24 dev r1
-  ns b ip addr add 198.51.100.1/24 dev b0
-  ns a ip route add 198.51.100.0/24 via 192.0.2.254
+  topo_three
   ns b ip route add 192.0.2.0/24 via 198.51.100.254
-  ns r sysctl -qw net.ipv4.ip_forward=1
-  ns a ip addr add 203.0.113.1/32 dev lo
-  ns b ip addr add 203.0.113.2/32 dev lo
-  A_ADDR=192.0.2.1 B_ADDR=198.51.100.1 CAP_NS=a CAP_IF=a0
 }
 
 # charon_conf SIDE DIR: strongswan.conf for one charon. Short retransmission

@@ -56,23 +56,28 @@ scn_v2_child_no_answer() {
 # --- phase 2 answered but not completed: QM3 never reaches the responder ----
 scn_v1_qm_stall() { VERSION=1; topo_pair; up; drop_ike b b0 in 32 'udp length < 120'; initiate; quiet; }
 
-# --- local teardown while phase 2 is pending ----------------------------------
-scn_v1_local_delete_pending() {
-  VERSION=1; topo_pair; up; drop_ike b b0 in 32
-  swan a --initiate --child net --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
-  terminate_ike a; quiet 3
+# --- teardown by SIDE while phase 2 is pending ---------------------------------
+# The phase-2 request never reaches the responder; after 2 s SIDE deletes
+# the IKE SA.
+delete_pending() {
+  local side=$1
+  if [ "$VERSION" = 1 ]; then
+    topo_pair; up; drop_ike b b0 in 32
+    swan a --initiate --child net --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
+  else
+    EXTRA_CHILD=yes; topo_pair; up
+    initiate net; ping_inner 2
+    drop_ike b b0 in 36
+    swan a --initiate --child extra --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
+  fi
+  terminate_ike "$side"; quiet 3
 }
-scn_v2_local_delete_pending() {
-  EXTRA_CHILD=yes; topo_pair; up
-  initiate net; ping_inner 2
-  drop_ike b b0 in 36
-  swan a --initiate --child extra --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
-  terminate_ike a; quiet 3
-}
-
+scn_v1_local_delete_pending() { VERSION=1; delete_pending a; }
 # IKEv2: charon queues the Delete behind the pending CREATE_CHILD_SA (one
-# request at a time), so the teardown above ends as a timeout. Here the local
-# side abandons a phase 1 that gets no answer and starts afresh at once.
+# request at a time), so this teardown ends as a timeout (qm_acquire_drop).
+scn_v2_local_delete_pending() { delete_pending a; }
+
+# The local side abandons a phase 1 that gets no answer and starts afresh.
 scn_v2_local_abandon() {
   topo_pair; up; drop_all b b0 in
   swan a --initiate --child net --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
@@ -81,18 +86,8 @@ scn_v2_local_abandon() {
 }
 
 # --- peer delete while phase 2 is pending --------------------------------------
-scn_v1_peer_delete_pending() {
-  VERSION=1; topo_pair; up; drop_ike b b0 in 32
-  swan a --initiate --child net --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
-  terminate_ike b; quiet 3
-}
-scn_v2_peer_delete_pending() {
-  EXTRA_CHILD=yes; topo_pair; up
-  initiate net; ping_inner 2
-  drop_ike b b0 in 36
-  swan a --initiate --child extra --timeout 2 >>"$WORK/a/initiate.out" 2>&1 || true
-  terminate_ike b; quiet 3
-}
+scn_v1_peer_delete_pending() { VERSION=1; delete_pending b; }
+scn_v2_peer_delete_pending() { delete_pending b; }
 
 # --- proposals that do not intersect ----------------------------------------
 scn_v1_proposal_mismatch() { VERSION=1 B_IKE=aes256-sha384-ecp384; topo_pair; up; initiate; quiet 3; }
