@@ -70,6 +70,10 @@ type Tracker struct {
 	// OnEvent receives each event as it is attached to an SA (streaming);
 	// may be nil.
 	OnEvent func(*SA, Event)
+	// OnPhase receives each completed phase as it completes: phase 1 with
+	// the time from the SA's start, phase 2 with the exchange's duration
+	// (streaming, e.g. for duration histograms); may be nil.
+	OnPhase func(sa *SA, phase int, d time.Duration)
 	// Evicted counts SAs evicted by the MaxSAs cap.
 	Evicted int
 	done    []*SA
@@ -508,6 +512,9 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 	}
 	x.Completed = true
 	x.End = in.Time
+	if x.Phase == 2 && t.OnPhase != nil && !x.End.Before(x.Start) {
+		t.OnPhase(sa, 2, x.End.Sub(x.Start))
+	}
 	switch {
 	case sa.Version == 1 && x.Phase == 1:
 		t.phase1Done(sa, in)
@@ -554,6 +561,9 @@ func (t *Tracker) phase1Done(sa *SA, in Input) {
 		return
 	}
 	sa.Established = in.Time
+	if t.OnPhase != nil && !sa.Established.Before(sa.Started) {
+		t.OnPhase(sa, 1, sa.Established.Sub(sa.Started))
+	}
 	if sa.Proposal != nil && sa.Proposal.DHGroupID != 0 && decode.DHGroupWeak(sa.Proposal.DHGroupID) {
 		t.event(sa, Event{Type: "weak_crypto", Frame: in.Frame, Time: in.Time,
 			Text: "negotiated DH group " + sa.Proposal.DHGroup + " is weak"})

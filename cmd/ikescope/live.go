@@ -229,6 +229,9 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	r.tr.KeepDone = false
 	r.tr.Emit = r.emit
 	r.tr.OnEvent = r.event
+	if r.met != nil {
+		r.tr.OnPhase = r.met.Phase
+	}
 	r.pl = pipeline.New(r.tr)
 	r.pl.IKEError = func(p *capture.Packet, err error) {
 		if r.verbose {

@@ -115,16 +115,21 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // SA records an SA whose verdict was just given.
 func (m *Metrics) SA(sa *classify.SA) {
 	m.negotiations.WithLabelValues(string(sa.Verdict.Class)).Inc()
-	if !sa.Established.IsZero() && len(sa.Phase1()) > 0 && !sa.Established.Before(sa.Started) {
-		m.phase1.Observe(seconds(sa.Established.Sub(sa.Started)))
-	}
-	for _, x := range sa.Exchanges {
-		if x.Phase == 2 && x.Completed && !x.End.Before(x.Start) {
-			m.phase2.Observe(seconds(x.End.Sub(x.Start)))
-		}
-	}
 	m.countRetransmissions(sa)
 	delete(m.retrans, sa)
+}
+
+// Phase records a phase that just completed (the Tracker's OnPhase), so
+// the duration histograms fill as negotiations finish, not when the SA's
+// verdict comes (for an established tunnel, hours later). Phase 1 of an SA
+// whose start the capture missed is not observed.
+func (m *Metrics) Phase(sa *classify.SA, phase int, d time.Duration) {
+	switch {
+	case phase == 1 && len(sa.Phase1()) > 0:
+		m.phase1.Observe(d.Seconds())
+	case phase == 2:
+		m.phase2.Observe(d.Seconds())
+	}
 }
 
 // Event records an event just attached to sa.

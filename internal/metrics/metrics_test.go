@@ -79,6 +79,7 @@ func TestMetricsSample(t *testing.T) {
 	tr.KeepDone = false
 	tr.Emit = m.SA
 	tr.OnEvent = m.Event
+	tr.OnPhase = m.Phase
 	pl := pipeline.New(tr)
 	src, err := capture.OpenFile("../../testdata/sample/ikev1-main-quick-esp.pcap")
 	if err != nil {
