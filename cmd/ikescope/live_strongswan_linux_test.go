@@ -18,7 +18,8 @@ import (
 // strongSwan daemons negotiate beside it (testdata/gen/live-e2e.sh): one
 // IKEv2 negotiation that succeeds and is deleted, one that fails with
 // NO_PROPOSAL_CHOSEN, then SIGINT. The verdicts must stream before the
-// SIGINT, in order, with the right classes, and the summary must follow it.
+// SIGINT, in order, with the right classes, the metrics endpoint must count
+// them, and the summary must follow the SIGINT.
 func TestLiveStrongSwan(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips the real-daemon test")
@@ -105,6 +106,20 @@ func TestLiveStrongSwan(t *testing.T) {
 	}
 	if !finalStats {
 		t.Error("no final summary (stats line with final=true) after SIGINT")
+	}
+	metrics, err := os.ReadFile(filepath.Join(out, "metrics.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`ikescope_negotiations_total{class="established"} 1`,
+		`ikescope_negotiations_total{class="proposal_mismatch"} 1`,
+		"ikescope_phase1_duration_seconds_count 1",
+		"ikescope_capture_drops_total 0",
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics scrape lacks %q:\n%s", want, metrics)
+		}
 	}
 	errText, _ := os.ReadFile(filepath.Join(out, "live.err"))
 	if !strings.Contains(string(errText), "dropped by kernel") {

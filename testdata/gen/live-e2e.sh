@@ -3,7 +3,7 @@
 # strongSwan negotiations (one that succeeds, one that fails on proposals),
 # then SIGINT. Writes OUTDIR/live.out (its stdout, each line prefixed with
 # the wall-clock time it arrived, in seconds since the epoch), live.err,
-# marks (what the script did, with times) and both daemons' logs. Run as root;
+# metrics.txt (a scrape of --metrics-addr), marks (what the script did, with times) and both daemons' logs. Run as root;
 # the Go test cmd/ikescope/live_strongswan_test.go drives it.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +23,7 @@ start_charon a; start_charon b
 load a; load b
 
 # The capture under test: ikescope live on a's end of the veth.
-ip netns exec "$PFX"a "$BIN" live -i a0 -T jsonl --stats 2s \
+ip netns exec "$PFX"a "$BIN" live -i a0 -T jsonl --stats 2s --metrics-addr 127.0.0.1:9470 \
   > >(while IFS= read -r line; do printf '%s %s\n' "$(date +%s.%3N)" "$line"; done > "$OUT/live.out") \
   2> "$OUT/live.err" &
 LIVE=$!
@@ -48,6 +48,10 @@ mark "mismatch: initiate"
 swan a --initiate --child net --timeout 10 > "$WORK/init2.out" 2>&1 || true
 mark "mismatch: failed"
 sleep 3
+
+# Prometheus metrics, from inside the namespace (loopback only).
+mark "metrics"
+ns a curl -sS --max-time 5 http://127.0.0.1:9470/metrics > "$OUT/metrics.txt" 2>&1 || true
 
 mark "sigint"
 kill -INT "$LIVE"
