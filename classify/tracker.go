@@ -539,7 +539,7 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 			}
 		}
 		if len(sa.Children) > 0 {
-			t.event(sa, Event{Type: "rekey", Frame: in.Frame, Time: in.Time, Text: x.Name + " created another child SA (rekey or new traffic)"})
+			t.event(sa, Event{Type: "rekey", Frame: in.Frame, Time: in.Time, Text: x.Name + " completed another phase 2: a rekey (of a child SA, or in IKEv2 of the IKE SA itself) or new traffic selectors"})
 		}
 		sa.Children = append(sa.Children, c)
 	}

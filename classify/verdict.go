@@ -305,9 +305,22 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		if !t.now.Before(expiry) && sa.lastSeen.Before(expiry.Add(t.cfg.GiveUp)) && !rekeyed(sa) {
 			v.Class = LifetimeExpired
 			v.Final = true
-			ev(0, expiry, "phase-1 lifetime of "+strconv.FormatUint(lt, 10)+" s ran out with no rekey")
-			v.Summary = "the IKE SA reached its lifetime without being rekeyed"
+			ev(lastFrameOf(sa.Phase1()), sa.Established, "phase 1 completed, negotiated lifetime "+strconv.FormatUint(lt, 10)+" s: expiry at +"+dur(expiry.Sub(sa.Started)))
+			if d, ok := likelyV1Delete(sa); ok {
+				ev(d.Frame, d.Time, "last message, at +"+dur(d.Time.Sub(sa.Started))+": an encrypted informational from the "+side(d.Dir)+", most likely the Delete at the end of the lifetime")
+			}
 			v.Hints = []string{"check that rekeying is enabled on the side that should rekey, and that the lifetimes of the two sides are compatible"}
+			if nw := sa.supersededBy; nw != nil {
+				text := "IKE SA #" + itoa(nw.ID) + " started at +" + dur(nw.Started.Sub(sa.Started)) + " to replace it never came up"
+				if nw.Verdict.Class != "" {
+					text += " (" + string(nw.Verdict.Class) + ")"
+				}
+				ev(firstFrame(nw), nw.Started, text)
+				v.Hints = append([]string{"the replacement (IKE SA #" + itoa(nw.ID) + ") failed: its verdict says why the rekey did not happen"}, v.Hints...)
+			} else {
+				ev(0, expiry, "no new IKE SA was started before the lifetime ran out")
+			}
+			v.Summary = "the IKE SA reached its lifetime without being rekeyed"
 			return t.finish(sa, v, p)
 		}
 	}
