@@ -659,6 +659,10 @@ func (t *Tracker) idleDone(sa *SA) bool {
 			return true
 		}
 	}
+	// A quick mode refused by an encrypted informational, and a quiet second.
+	if p := pendingOf(sa, t.now); p.phase == 2 && !p.answered && qmRefused(p.x, sa) != nil && t.now.Sub(last) >= time.Second {
+		return true
+	}
 	// An IKEv2 Delete cannot be read: one after which the SA falls silent
 	// (no ESP either) is taken as the IKE SA's.
 	for _, d := range sa.deletes {

@@ -134,6 +134,10 @@ func TestStateMachine(t *testing.T) {
 			retx(qm(2, 7), 9), retx(qm(3, 8), 9), retx(qm(2, 7), 11), retx(qm(3, 8), 11)}, 20, classify.QMDelayDrop, 13815},
 		// The responder answered MM1, the initiator kept resending MM1: the
 		// answers never reached it.
+		// Quick mode answered at once by an encrypted informational and
+		// never sent again: the responder refused phase 2.
+		{"quick mode refused by an encrypted notify", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6),
+			{at: 6, r2i: true, ver: 1, exch: decode.ExchangeInformational, msgid: 99, enc: true, length: 76, rspi: 0x2222}}, 10, classify.ProposalMismatch, 0},
 		{"answers lost on the way back", []step{mm(1, 0), mm(2, 1), retx(mm(1, 0), 2), retx(mm(2, 1), 2), retx(mm(1, 0), 4), retx(mm(2, 1), 4)}, 300, classify.NoResponse, 13813},
 	}
 	for _, c := range cases {

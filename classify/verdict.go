@@ -176,7 +176,9 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		}
 		name := decode.NotifyName(uint8(sa.Version), n.Type)
 		switch {
-		case n.Type == nNoProposalChosen || (sa.Version == 2 && n.Type == nTSUnacceptable):
+		case n.Type == nNoProposalChosen || (sa.Version == 2 && n.Type == nTSUnacceptable) || (sa.Version == 1 && n.Type == nInvalidIDInfo && n.Phase == 2):
+			// INVALID_ID_INFORMATION in quick mode is about the proxy IDs
+			// (traffic selectors), the IKEv1 TS_UNACCEPTABLE.
 			v.Class = ProposalMismatch
 			v.Final = true
 			ev(n.Frame, n.Time, name+" from the "+side(n.Dir)+" in "+phaseName(sa, n.Phase))
@@ -194,6 +196,21 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 				v.Summary = "authentication failed (" + name + " from the " + side(n.Dir) + ")"
 			}
 			v.Hints = []string{"check that both sides use the same pre-shared key or trust each other's certificate chain, and that the IDs match what each side expects"}
+			return t.finish(sa, v, p)
+		}
+	}
+	// Rule 2, read from the layout: an IKEv1 quick mode answered at once by
+	// an encrypted informational from the responder, and never sent again.
+	if p.phase == 2 && !p.answered {
+		if inf := qmRefused(p.x, sa); inf != nil {
+			v.Class = ProposalMismatch
+			v.Final = true
+			qm1 := p.x.Messages[0]
+			ev(qm1.Frame, qm1.Time, "Quick Mode i2r ("+itoa(qm1.Length)+" bytes) sent once, never retransmitted")
+			ev(inf.Frame, inf.Time, "answered at once ("+dur(inf.Time.Sub(qm1.Time))+") by an encrypted informational from the responder ("+itoa(inf.Length)+
+				" bytes): an error notify that cannot be read without keys, in quick mode NO_PROPOSAL_CHOSEN or INVALID_ID_INFORMATION")
+			v.Summary = "the responder refused phase 2 (most likely NO_PROPOSAL_CHOSEN or INVALID_ID_INFORMATION, encrypted)"
+			v.Hints = []string{"compare the phase-2 settings of both sides: ESP transforms, PFS group and lifetimes, and the traffic selectors (proxy IDs, e.g. subnets and protocols); the responder's log names the notify it sent"}
 			return t.finish(sa, v, p)
 		}
 	}
@@ -454,6 +471,31 @@ func supersededEarly(sa *SA, p pending) bool {
 		most = max(most, m.Retransmissions())
 	}
 	return most == 1 && nw.Started.Sub(last) < interval*2
+}
+
+// qmRefused finds the responder's encrypted informational that answered an
+// IKEv1 quick mode's first message within two seconds, after which the
+// initiator never sent it again: a refusal by error notify.
+func qmRefused(x *Exchange, sa *SA) *Message {
+	if sa.Version != 1 || x.Type != decode.ExchangeQuickMode || len(x.Messages) == 0 {
+		return nil
+	}
+	qm1 := x.Messages[0]
+	if qm1.Dir != I2R || x.distinct(R2I) > 0 {
+		return nil
+	}
+	last := qm1.SendTimes[len(qm1.SendTimes)-1]
+	for _, ix := range sa.Exchanges {
+		if ix.Type != decode.ExchangeInformational {
+			continue
+		}
+		for _, m := range ix.Messages {
+			if m.Dir == R2I && m.Encrypted && !m.Time.Before(qm1.Time) && m.Time.Sub(qm1.Time) <= 2*time.Second && !last.After(m.Time) {
+				return m
+			}
+		}
+	}
+	return nil
 }
 
 // deletedAndQuiet reports an IKE SA whose Delete (certain, or the likely

@@ -72,7 +72,7 @@ var (
 	lineRE    = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) \d+\[\w+\] <(?:[^|>]*\|)?(\d+)> (.*)$`)
 	genRE     = regexp.MustCompile(`^generating (\S+) (request|response) (\d+)`)
 	parsRE    = regexp.MustCompile(`^parsed (\S+) (request|response) (\d+)`)
-	notifRE   = regexp.MustCompile(`^received (\S+) (?:notify error|error notify)`)
+	notifRE   = regexp.MustCompile(`^received (\S+) (?:notify error|error notify|notify, no CHILD_SA built)`)
 	sentRE    = regexp.MustCompile(`^generating \S+ (?:request|response) \d+ \[.*N\(([A-Z_]+)\)`)
 )
 

@@ -59,6 +59,7 @@ for name in "${names[@]}"; do
     for side in a b; do
       role=initiator; [ $side = b ] && role=responder
       [ -f "$WORK/$side/charon.log" ] && sed "s#$WORK/##g" "$WORK/$side/charon.log" > "$OUT/$name.$role.log"
+      [ -f "$WORK/$side/pluto.log" ] && sed "s#$WORK/##g" "$WORK/$side/pluto.log" > "$OUT/$name.$role.log"
     done
     log "scenario $name: $(($(date +%s) - start)) s, $(stat -c %s "$OUT/$name.pcapng") bytes"
   else

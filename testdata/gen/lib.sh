@@ -218,3 +218,68 @@ drop_all() {
 }
 
 nft_flush() { ns "$1" nft delete table netdev fault 2>/dev/null || true; }
+
+# --- libreswan ------------------------------------------------------------
+# Debian's libreswan package conflicts with strongSwan's, so pluto is not
+# installed: its .deb is unpacked into LIBRESWAN (get_libreswan) and run from
+# there, in its own mount namespace where /usr/libexec/ipsec points at it.
+# The libraries it needs (libnss3-tools, libunbound8, libldns3, ...) install
+# alongside strongSwan without conflict.
+LIBRESWAN=${LIBRESWAN:-/var/cache/ikescope-libreswan}
+
+get_libreswan() {
+  [ -x "$LIBRESWAN/usr/libexec/ipsec/pluto" ] && return 0
+  local tmp
+  tmp=$(mktemp -d)
+  ( cd "$tmp" && apt-get download libreswan >/dev/null 2>&1 ) || { log "cannot download libreswan"; rm -rf "$tmp"; return 1; }
+  mkdir -p "$LIBRESWAN"
+  dpkg-deb -x "$tmp"/libreswan_*.deb "$LIBRESWAN"
+  rm -rf "$tmp"
+}
+
+# pluto_conf SIDE ME PEER IKE ESP PSK LTS RTS: ipsec.conf and secrets.
+pluto_conf() {
+  local side=$1 me=$2 peer=$3 ike=$4 esp=$5 psk=$6 lts=$7 rts=$8 dir=$WORK/$1 ver=insist
+  [ "$VERSION" = 1 ] && ver=no
+  mkdir -p "$dir/nss"
+  certutil -N -d "sql:$dir/nss" --empty-password >/dev/null 2>&1
+  cat > "$dir/ipsec.conf" <<CONF
+config setup
+    logfile=$dir/pluto.log
+    logtime=yes
+    logappend=no
+    plutodebug=none
+    ikev1-policy=${IKEV1_POLICY:-accept}
+
+conn gw
+    left=$me
+    leftid=@$side.ikescope.example
+    right=$peer
+    rightid=@$( [ "$side" = a ] && echo b || echo a ).ikescope.example
+    authby=secret
+    ikev2=$ver
+    ike=$ike
+    esp=$esp
+    leftsubnet=$lts
+    rightsubnet=$rts
+    retransmit-timeout=8s
+    retransmit-interval=1000
+    auto=add
+CONF
+  printf '@%s.ikescope.example @%s.ikescope.example : PSK "%s"\n' b a "$psk" > "$dir/ipsec.secrets"
+}
+
+# start_pluto SIDE: libreswan's pluto in namespace SIDE (configured by pluto_conf).
+start_pluto() {
+  local side=$1 dir=$WORK/$1
+  ip netns exec "$PFX$side" unshare -m sh -c \
+    "mount -t tmpfs tmpfs /run && mkdir -p /run/pluto &&
+     mount -t tmpfs tmpfs /usr/libexec && mkdir /usr/libexec/ipsec &&
+     mount --bind $LIBRESWAN/usr/libexec/ipsec /usr/libexec/ipsec &&
+     exec $LIBRESWAN/usr/libexec/ipsec/pluto --config $dir/ipsec.conf --secretsfile $dir/ipsec.secrets \
+       --nssdir $dir/nss --rundir /run/pluto --nofork" >"$dir/pluto.stdout" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do grep -qs "listening for IKE messages" "$dir/pluto.log" && break; sleep 0.05; done
+  grep -qs "listening for IKE messages" "$dir/pluto.log" || { log "pluto on $side did not start"; cat "$dir/pluto.stdout" >&2; return 1; }
+  sleep 0.3 # interfaces
+}

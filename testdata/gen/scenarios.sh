@@ -132,3 +132,27 @@ scn_v2_cert_frags_lost() { frag_lost; }
 
 # --- IKEv2 fragmentation (RFC 7383) with certificates -------------------------
 scn_v2_ikefrag() { AUTH=pubkey FRAGMENTATION=yes FRAGMENT_SIZE=600; make_certs "$CERTS"; topo_pair; up; success; }
+
+# --- libreswan's pluto as the responder (strongSwan initiates) --------------
+# A second implementation: its own retransmissions, notifies and vendor IDs.
+# pluto has no user-space ESP and this kernel may have none, so only phase 1
+# is guaranteed; what happens to the child is whatever pluto logs.
+up_pluto() {
+  get_libreswan
+  write_conf a "$A_ADDR" "$B_ADDR" "$A_IKE" "$A_ESP" "$A_PSK" 203.0.113.1/32 203.0.113.2/32 203.0.113.11/32 203.0.113.12/32
+  pluto_conf b "$B_ADDR" "%any" "$B_PLUTO_IKE" "$B_PLUTO_ESP" "$B_PSK" 203.0.113.2/32 203.0.113.1/32
+  start_charon a; start_pluto b
+  load a
+  start_capture
+}
+pluto_defaults() { B_PLUTO_IKE=aes128-sha2_256\;modp2048 B_PLUTO_ESP=aes128-sha2_256; }
+# The child SA cannot be installed without kernel ESP: pluto answers
+# IKE_AUTH with TS_UNACCEPTABLE (inside the encrypted response) and the IKE
+# SA alone comes up.
+scn_v2_libreswan_child_refused() { pluto_defaults; topo_pair; up_pluto; initiate; ping_inner 3; terminate_ike a; sleep 0.5; }
+# libreswan 4 drops IKEv1 silently unless ikev1-policy=accept: no_response.
+scn_v1_libreswan_ikev1_dropped() { VERSION=1 IKEV1_POLICY=drop; pluto_defaults; topo_pair; up_pluto; initiate; quiet; }
+scn_v1_libreswan_main() { VERSION=1; pluto_defaults; topo_pair; up_pluto; initiate; ping_inner 3; terminate_ike a; sleep 0.5; }
+scn_v1_libreswan_psk_mismatch() { VERSION=1 B_PSK=another-secret-entirely; pluto_defaults; topo_pair; up_pluto; initiate; quiet; }
+scn_v2_libreswan_psk_mismatch() { B_PSK=another-secret-entirely; pluto_defaults; topo_pair; up_pluto; initiate; quiet 3; }
+scn_v2_libreswan_proposal_mismatch() { pluto_defaults; B_PLUTO_IKE=aes256-sha2_384\\;ecp384; topo_pair; up_pluto; initiate; quiet 3; }
