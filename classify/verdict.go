@@ -174,6 +174,10 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		if n.Phase == 2 && p.phase != 2 {
 			continue
 		}
+		// An inferred notify is overruled by the SA going on afterwards.
+		if n.Likely && wentOn(sa, n.Time) {
+			continue
+		}
 		name := decode.NotifyName(uint8(sa.Version), n.Type)
 		switch {
 		case n.Type == nNoProposalChosen || (sa.Version == 2 && n.Type == nTSUnacceptable) || (sa.Version == 1 && n.Type == nInvalidIDInfo && n.Phase == 2):
@@ -471,6 +475,22 @@ func supersededEarly(sa *SA, p pending) bool {
 		most = max(most, m.Retransmissions())
 	}
 	return most == 1 && nw.Started.Sub(last) < interval*2
+}
+
+// wentOn reports an SA that was in use after t: a completed exchange begun
+// after it, or ESP first seen after it.
+func wentOn(sa *SA, t time.Time) bool {
+	for _, x := range sa.Exchanges {
+		if x.Completed && x.Start.After(t) {
+			return true
+		}
+	}
+	for _, e := range sa.ESP {
+		if e.First.After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // qmRefused finds the responder's encrypted informational that answered an
