@@ -87,6 +87,9 @@ func judge(ini, resp *SA, name string) Outcome {
 		o.Retransmits += resp.Retransmits
 	}
 	o.ended = ini.LocalDelete
+	if resp != nil && !resp.LocalDelete.IsZero() && (o.ended.IsZero() || resp.LocalDelete.Before(o.ended)) {
+		o.ended = resp.LocalDelete
+	}
 	o.Class, o.Reason = classOf(ini, resp)
 	return o
 }
@@ -115,6 +118,9 @@ func classOf(ini, resp *SA) (class, reason string) {
 	// reauthentication replaced it in time.
 	if del := ini.LocalDelete; !ini.Expiry.IsZero() && !del.IsZero() && del.Sub(ini.Expiry).Abs() < time.Second {
 		return "lifetime_expired", "initiator deleted the IKE SA at its maximum lifetime, not replaced in time"
+	}
+	if resp != nil && !resp.Expiry.IsZero() && !resp.LocalDelete.IsZero() && resp.LocalDelete.Sub(resp.Expiry).Abs() < time.Second {
+		return "lifetime_expired", "responder deleted the IKE SA at its maximum lifetime, not replaced in time"
 	}
 	// Retransmissions ran out.
 	if !ini.GaveUp.IsZero() {
