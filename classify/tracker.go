@@ -532,6 +532,16 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 		t.phase1Done(sa, in)
 		sa.Children = append(sa.Children, &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time})
 	case x.Phase == 2:
+		// An IKEv2 SA whose IKE_AUTH response looked like an error (a lone
+		// Notify) but that goes on to a CREATE_CHILD_SA was up after all.
+		if sa.Version == 2 && sa.Established.IsZero() {
+			for _, ax := range sa.Exchanges {
+				if ax.Type == decode.ExchangeIKEAuth && ax.Completed {
+					t.phase1Done(sa, Input{Frame: in.Frame, Time: ax.End})
+					break
+				}
+			}
+		}
 		c := &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time}
 		for _, old := range sa.Children {
 			if !old.Rekeyed {

@@ -125,6 +125,15 @@ func TestStateMachine(t *testing.T) {
 			{at: 2, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 400, rspi: 0x2222, inner: 35},
 			{at: 3, r2i: true, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 80, rspi: 0x2222, inner: 41},
 		}, 5, classify.AuthFailed, 13801},
+		// ... unless the SA goes on: then it was up after all.
+		{"lone notify in IKE_AUTH, then a child SA", []step{
+			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
+			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 280, rspi: 0x2222},
+			{at: 2, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 400, rspi: 0x2222, inner: 35},
+			{at: 3, r2i: true, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 80, rspi: 0x2222, inner: 41},
+			{at: 4, ver: 2, exch: decode.ExchangeCreateChildSA, msgid: 2, length: 300, rspi: 0x2222, inner: 33},
+			{at: 5, r2i: true, ver: 2, exch: decode.ExchangeCreateChildSA, msgid: 2, length: 280, rspi: 0x2222, inner: 33},
+		}, 8, classify.Established, 0},
 		// The retransmission schedule ran out (twice the longest interval
 		// of silence) long before the give-up gap: final, not in progress.
 		{"gave up by its own schedule", []step{mm(1, 0), retx(mm(1, 0), 1), retx(mm(1, 0), 3), retx(mm(1, 0), 6)}, 13, classify.NoResponse, 13813},
