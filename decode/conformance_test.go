@@ -228,23 +228,7 @@ func TestTsharkConformance(t *testing.T) {
 			diff(fr, "frame", nil, got[fr])
 		}
 	}
-	sort.Strings(unlisted)
-	for _, u := range unlisted {
-		if *printDiffs {
-			fmt.Println(u)
-		}
-		t.Errorf("difference from tshark not in known-differences.tsv: %s", u)
-	}
-	var stale []string
-	for k := range known {
-		if !seen[k] {
-			stale = append(stale, k)
-		}
-	}
-	sort.Strings(stale)
-	for _, k := range stale {
-		t.Errorf("known-differences.tsv lists a difference that no longer occurs: %s", k)
-	}
+	reportKnown(t, "tshark", "known-differences.tsv", unlisted, known, seen)
 }
 
 // norm treats an absent list and an empty one alike.
@@ -300,5 +284,29 @@ func compareFrame(w, g frameFacts, diff func(int, string, any, any)) {
 		f("notify", wm.Notify, gm.Notify)
 		f("vendor_ids", wm.VendorIDs, gm.VendorIDs)
 		f("proposals", wm.Proposals, gm.Proposals)
+	}
+}
+
+// reportKnown fails on every difference from the reference tool that the
+// known-differences file does not list, and on every listed difference
+// that no longer occurs.
+func reportKnown[V any](t *testing.T, tool, file string, unlisted []string, known map[string]V, seen map[string]bool) {
+	t.Helper()
+	sort.Strings(unlisted)
+	for _, u := range unlisted {
+		if *printDiffs {
+			fmt.Println(u)
+		}
+		t.Errorf("difference from %s not in %s: %s", tool, file, u)
+	}
+	var stale []string
+	for k := range known {
+		if !seen[k] {
+			stale = append(stale, k)
+		}
+	}
+	sort.Strings(stale)
+	for _, k := range stale {
+		t.Errorf("%s lists a difference that no longer occurs: %s", file, k)
 	}
 }
