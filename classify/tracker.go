@@ -574,6 +574,10 @@ func (t *Tracker) phase1Done(sa *SA, in Input) {
 	if t.OnPhase != nil && !sa.Established.Before(sa.Started) {
 		t.OnPhase(sa, 1, sa.Established.Sub(sa.Started))
 	}
+	// Streamed at once: a live run says a tunnel came up when it does, not
+	// only when its verdict is final (at its end).
+	t.event(sa, Event{Type: "phase1_done", Frame: in.Frame, Time: in.Time,
+		Text: "phase 1 complete after " + dur(in.Time.Sub(sa.Started)) + ": the IKE SA is up"})
 	if sa.Proposal != nil && sa.Proposal.DHGroupID != 0 && decode.DHGroupWeak(sa.Proposal.DHGroupID) {
 		t.event(sa, Event{Type: "weak_crypto", Frame: in.Frame, Time: in.Time,
 			Text: "negotiated DH group " + sa.Proposal.DHGroup + " is weak"})
