@@ -91,6 +91,9 @@ type Message struct {
 }
 
 // Retransmissions is the number of times the message was sent again.
+// lastSend is when the latest copy of m was sent.
+func (m *Message) lastSend() time.Time { return m.SendTimes[len(m.SendTimes)-1] }
+
 func (m *Message) Retransmissions() int { return len(m.SendTimes) - 1 + m.ExtraSends }
 
 // Exchange is one exchange of an IKE SA.
@@ -106,7 +109,6 @@ type Exchange struct {
 	// Rejected is set for an IKEv2 IKE_SA_INIT answered with
 	// INVALID_KE_PAYLOAD or COOKIE: a retry follows.
 	Rejected bool
-	attempt  int
 	ikeRekey bool // an IKEv2 CREATE_CHILD_SA that rekeyed the IKE SA
 }
 
@@ -134,7 +136,7 @@ func (x *Exchange) Retransmissions() int {
 func (x *Exchange) last() time.Time {
 	var t time.Time
 	for _, m := range x.Messages {
-		if s := m.SendTimes[len(m.SendTimes)-1]; s.After(t) {
+		if s := m.lastSend(); s.After(t) {
 			t = s
 		}
 	}

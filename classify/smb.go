@@ -21,7 +21,6 @@ type Finding struct {
 type smbWatch struct {
 	syn      map[[2]netip.AddrPort]Evidence
 	findings []Finding
-	ppp      bool
 }
 
 func (w *smbWatch) observe(in Input) {

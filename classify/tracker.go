@@ -306,15 +306,6 @@ func (t *Tracker) evictOldest() bool {
 	return true
 }
 
-func hasPayload(m *decode.Message, pt decode.PayloadType) bool {
-	for i := range m.Payloads {
-		if m.Payloads[i].Type == pt {
-			return true
-		}
-	}
-	return false
-}
-
 func phaseOf(version int, x decode.ExchangeType) int {
 	switch x {
 	case decode.ExchangeMainMode, decode.ExchangeAggressive, decode.ExchangeIKESAInit, decode.ExchangeIKEAuth,
@@ -651,45 +642,31 @@ func (t *Tracker) expire() {
 // pending, or silent beyond the give-up gap. Established SAs with ESP stay
 // open until the capture ends or they go quiet.
 func (t *Tracker) idleDone(sa *SA) bool {
-	last := sa.lastSeen
-	for _, e := range sa.ESP {
-		if e.Last.After(last) {
-			last = e.Last
-		}
-	}
-	if t.now.Sub(last) > t.cfg.GiveUp {
+	last := lastActivity(sa)
+	quiet := t.now.Sub(last)
+	if quiet > t.cfg.GiveUp {
 		return true
 	}
-	// The IKE SA was deleted (or, in IKEv1, most likely deleted) and
-	// nothing followed for a second.
 	// An error notify or a Microsoft status notify that decides the verdict,
 	// followed by a quiet second: the negotiation is over.
-	if (len(sa.errNotify) > 0 || sa.statusCode != 0) && t.now.Sub(last) >= time.Second {
-		switch t.judge(sa, false).Class {
-		case ProposalMismatch, AuthFailed:
-			return true
-		}
-		if sa.statusCode != 0 {
+	if (len(sa.errNotify) > 0 || sa.statusCode != 0) && quiet >= time.Second {
+		if c := t.judge(sa, false).Class; c == ProposalMismatch || c == AuthFailed || sa.statusCode != 0 {
 			return true
 		}
 	}
+	if t.deleteEnded(sa) {
+		return true
+	}
+	p := pendingOf(sa, t.now)
 	// A quick mode refused by an encrypted informational, and a quiet second.
-	if p := pendingOf(sa, t.now); p.phase == 2 && !p.answered && qmRefused(p.x, sa) != nil && t.now.Sub(last) >= time.Second {
+	if p.phase == 2 && !p.answered && qmRefused(p.x, sa) != nil && quiet >= time.Second {
 		return true
 	}
-	// An IKEv2 Delete cannot be read: one after which the SA falls silent
-	// (no ESP either) is taken as the IKE SA's.
-	for _, d := range sa.deletes {
-		if (d.IKE || !last.After(d.Time.Add(time.Second))) && t.now.Sub(last) >= time.Second {
-			return true
-		}
-	}
-
-	// The pending request ran out of retransmissions and nothing was heard
-	// on the SA since.
-	if p := pendingOf(sa, t.now); p.x != nil && (p.x.ranOut(t.now) || sa.lostRanOut(t.now)) {
+	// The pending request ran out of retransmissions.
+	if p.x != nil && (p.x.ranOut(t.now) || sa.lostRanOut(t.now)) {
 		return true
 	}
+	// Requests after establishment ran out, and no ESP came after the last.
 	if u := unansweredAfter(sa); len(u) > 0 && lastRanOut(sa, u, t.now) && !last.After(sa.lastSeen) {
 		return true
 	}

@@ -86,7 +86,7 @@ func qm3Lost(x *Exchange, now time.Time) bool {
 	if qm2 == nil || qm3 == nil || qm2.Retransmissions() < 2 {
 		return false
 	}
-	return qm2.SendTimes[len(qm2.SendTimes)-1].After(qm3.Time) && qm2.ranOut(now)
+	return qm2.lastSend().After(qm3.Time) && qm2.ranOut(now)
 }
 
 func (t *Tracker) localDir(sa *SA) Dir {
@@ -406,7 +406,7 @@ func (t *Tracker) pendingEvidence(sa *SA, p pending, ev func(int, time.Time, str
 		}
 		text += ") sent " + itoa(len(m.SendTimes)) + " time(s)"
 		if r := m.Retransmissions(); r > 0 {
-			text += ", last at +" + dur(m.SendTimes[len(m.SendTimes)-1].Sub(sa.Started))
+			text += ", last at +" + dur(m.lastSend().Sub(sa.Started))
 		}
 		ev(m.Frame, m.Time, text)
 	}
@@ -435,7 +435,7 @@ func likelyV1Delete(sa *SA) (deleteSeen, bool) {
 	var lastX *Exchange
 	for _, x := range sa.Exchanges {
 		for _, m := range x.Messages {
-			if last == nil || !m.SendTimes[len(m.SendTimes)-1].Before(last.SendTimes[len(last.SendTimes)-1]) {
+			if last == nil || !m.lastSend().Before(last.lastSend()) {
 				last, lastX = m, x
 			}
 		}
@@ -504,7 +504,7 @@ func qmRefused(x *Exchange, sa *SA) *Message {
 	if qm1.Dir != I2R || x.distinct(R2I) > 0 {
 		return nil
 	}
-	last := qm1.SendTimes[len(qm1.SendTimes)-1]
+	last := qm1.lastSend()
 	for _, ix := range sa.Exchanges {
 		if ix.Type != decode.ExchangeInformational {
 			continue
@@ -521,16 +521,28 @@ func qmRefused(x *Exchange, sa *SA) *Message {
 // deletedAndQuiet reports an IKE SA whose Delete (certain, or the likely
 // IKEv1 one) was followed by at least a second of silence.
 func (t *Tracker) deletedAndQuiet(sa *SA) bool {
-	if t.now.Sub(sa.lastSeen) < time.Second {
+	if t.deleteEnded(sa) {
+		return true
+	}
+	_, ok := likelyV1Delete(sa)
+	return ok && t.now.Sub(sa.lastSeen) >= time.Second
+}
+
+// deleteEnded reports a Delete that ended the SA: one of the IKE SA itself,
+// or (an IKEv2 Delete cannot be read) one after which the SA fell silent,
+// ESP included, followed by a quiet second. The likely IKEv1 Delete is left
+// to the final judgement: while streaming, a child SA's Delete looks the same.
+func (t *Tracker) deleteEnded(sa *SA) bool {
+	last := lastActivity(sa)
+	if t.now.Sub(last) < time.Second {
 		return false
 	}
 	for _, d := range sa.deletes {
-		if d.IKE || !sa.lastSeen.After(d.Time.Add(time.Second)) {
+		if d.IKE || !last.After(d.Time.Add(time.Second)) {
 			return true
 		}
 	}
-	_, ok := likelyV1Delete(sa)
-	return ok
+	return false
 }
 
 // ranOut reports whether the sender of m evidently stopped retransmitting
@@ -570,25 +582,26 @@ func (sa *SA) lostRanOut(now time.Time) bool {
 // ranOut reports whether the exchange's last request ran out of
 // retransmissions.
 func (x *Exchange) ranOut(now time.Time) bool {
+	last := latestSent(x.Messages)
+	return last != nil && last.ranOut(now)
+}
+
+// latestSent is the message whose last copy was sent last, or nil.
+func latestSent(ms []*Message) *Message {
 	var last *Message
-	for _, m := range x.Messages {
-		if last == nil || m.SendTimes[len(m.SendTimes)-1].After(last.SendTimes[len(last.SendTimes)-1]) {
+	for _, m := range ms {
+		if last == nil || m.lastSend().After(last.lastSend()) {
 			last = m
 		}
 	}
-	return last != nil && last.ranOut(now)
+	return last
 }
 
 // lastRanOut reports whether the latest of the unanswered requests ran out
 // of retransmissions and nothing else was heard on the SA after it.
 func lastRanOut(sa *SA, unanswered []*Message, now time.Time) bool {
-	var last *Message
-	for _, m := range unanswered {
-		if last == nil || m.SendTimes[len(m.SendTimes)-1].After(last.SendTimes[len(last.SendTimes)-1]) {
-			last = m
-		}
-	}
-	return last != nil && last.ranOut(now) && !sa.lastSeen.After(last.SendTimes[len(last.SendTimes)-1])
+	last := latestSent(unanswered)
+	return last != nil && last.ranOut(now) && !sa.lastSeen.After(last.lastSend())
 }
 
 func unansweredAfter(sa *SA) []*Message {
@@ -636,7 +649,7 @@ func v1Unanswered(sa *SA, now time.Time) []*Message {
 		for _, x := range sa.Exchanges {
 			for _, m := range x.Messages {
 				if m.Dir != d {
-					if l := m.SendTimes[len(m.SendTimes)-1]; l.After(heard) {
+					if l := m.lastSend(); l.After(heard) {
 						heard = l
 					}
 				}
@@ -733,7 +746,7 @@ func classForCode(code uint32, phase int) Class {
 func noResponseHints(sa *SA, p pending) []string {
 	h := []string{"nothing came back from " + sa.Responder.String() + ": check that the peer is up and listening on UDP 500/4500 and that no firewall on the path drops IKE"}
 	if m := firstMsg(p.x); m != nil && m.Retransmissions() > 0 {
-		h = append(h, "the first message was sent "+itoa(len(m.SendTimes))+" times over "+dur(m.SendTimes[len(m.SendTimes)-1].Sub(m.SendTimes[0]))+
+		h = append(h, "the first message was sent "+itoa(len(m.SendTimes))+" times over "+dur(m.lastSend().Sub(m.SendTimes[0]))+
 			"; schedule: "+schedule(m.SendTimes))
 	}
 	return h

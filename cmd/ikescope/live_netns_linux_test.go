@@ -283,9 +283,9 @@ func ikescopeBinary(t *testing.T) string {
 	if b, ok := bins[t]; ok {
 		return b
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("building ikescope: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "ikescope")
 	args := []string{"build", "-o", bin}

@@ -50,8 +50,6 @@ type SA struct {
 	Expiry time.Time
 	// Rekeyed is set when the IKE SA or one of its children was rekeyed.
 	Rekeyed bool
-	// Failed holds lines that say a negotiation failed, for the record.
-	Failed []string
 
 	// GaveAsResponder is set when what was given up was this daemon's
 	// response (the peer never sent the message that completes it).
@@ -194,8 +192,6 @@ func (sa *SA) line(ts time.Time, msg string) {
 		}
 	case strings.HasPrefix(msg, "rekeying "), strings.Contains(msg, "rekeyed"):
 		sa.Rekeyed = true
-	case strings.Contains(msg, "failed"), strings.Contains(msg, "no acceptable proposal"), strings.Contains(msg, "not responding"):
-		sa.Failed = append(sa.Failed, msg)
 	}
 	if m := notifRE.FindStringSubmatch(msg); m != nil && sa.ErrorNotify == "" {
 		sa.ErrorNotify = m[1]

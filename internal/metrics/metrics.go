@@ -180,4 +180,3 @@ func (m *Metrics) Update(s Snapshot) {
 	}
 }
 
-func seconds(d time.Duration) float64 { return d.Seconds() }

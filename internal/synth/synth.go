@@ -134,7 +134,6 @@ type gen struct {
 	udp               layers.UDP
 	tcp               layers.TCP
 	icmp              layers.ICMPv4
-	icmp6             layers.ICMPv6
 	pay               gopacket.Payload
 	smac, dmac        [6]byte
 	sip4, dip4        [4]byte
@@ -142,7 +141,6 @@ type gen struct {
 	stack             [5]gopacket.SerializableLayer
 	tcpSynOpts        []layers.TCPOption
 	tcpSynAckOpts     []layers.TCPOption
-	tcpNoOpts         []layers.TCPOption
 	scratch, udpBytes []byte
 
 	ike     ikeBuf
