@@ -25,6 +25,19 @@ type Analysis struct {
 	Summary  SummaryJSON   `json:"summary"`
 }
 
+// NewAnalysis is the document for the finished SAs and findings of a run;
+// Tool and Captures are the caller's to fill.
+func NewAnalysis(sas []*classify.SA, findings []classify.Finding) Analysis {
+	a := Analysis{Schema: Schema, Captures: []CaptureJSON{}, IKESAs: []SAJSON{}, Findings: []FindingJSON{}, Summary: Summarize(sas)}
+	for _, sa := range sas {
+		a.IKESAs = append(a.IKESAs, SAToJSON(sa))
+	}
+	for _, f := range findings {
+		a.Findings = append(a.Findings, FindingToJSON(f))
+	}
+	return a
+}
+
 // Tool names the producer.
 type Tool struct {
 	Name    string `json:"name"`

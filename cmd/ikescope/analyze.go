@@ -140,14 +140,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "text":
 		report.AnalysisText(out, sas, tr.Findings())
 	case "json":
-		doc := report.Analysis{Schema: report.Schema, Tool: report.Tool{Name: "ikescope", Version: version},
-			Captures: capturesJSON(src), IKESAs: []report.SAJSON{}, Findings: []report.FindingJSON{}, Summary: report.Summarize(sas)}
-		for _, sa := range sas {
-			doc.IKESAs = append(doc.IKESAs, report.SAToJSON(sa))
-		}
-		for _, f := range tr.Findings() {
-			doc.Findings = append(doc.Findings, report.FindingToJSON(f))
-		}
+		doc := report.NewAnalysis(sas, tr.Findings())
+		doc.Tool, doc.Captures = report.Tool{Name: "ikescope", Version: version}, capturesJSON(src)
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		enc.Encode(doc)

@@ -19,6 +19,7 @@ import (
 	"github.com/ikescope/ikescope/check"
 	"github.com/ikescope/ikescope/classify"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/internal/pipeline"
 	"github.com/ikescope/ikescope/report"
 )
 
@@ -378,10 +379,11 @@ func checkAnalyse(name string, cfg classify.Config, limit int) (*report.Analysis
 	defer src.Close()
 	var warnings []string
 	tr := classify.NewTracker(cfg)
-	d := decode.NewDecoder()
-	n := 0
-	var lastTime time.Time
-	for limit == 0 || n < limit {
+	pl := pipeline.New(tr)
+	pl.IKEError = func(p *capture.Packet, err error) {
+		warnings = append(warnings, "ike: frame "+strconv.Itoa(p.Frame)+": "+report.EscapeString(err.Error()))
+	}
+	for n := 0; limit == 0 || n < limit; n++ {
 		p, err := src.Next()
 		if err == io.EOF {
 			break
@@ -390,30 +392,11 @@ func checkAnalyse(name string, cfg classify.Config, limit int) (*report.Analysis
 			warnings = append(warnings, "damaged capture: "+checkErrText(err))
 			break
 		}
-		n++
-		f := d.Decode(p.Link, p.Data, p.Time, p.Frame)
-		if f.Kind == decode.KindIKE && f.IKEErr != nil {
-			warnings = append(warnings, "ike: frame "+strconv.Itoa(p.Frame)+": "+report.EscapeString(f.IKEErr.Error()))
-		}
-		tr.Observe(classify.Input{Frame: p.Frame, Source: p.Source, Time: p.Time, F: f})
-		if p.Time.Sub(lastTime) > time.Second {
-			lastTime = p.Time
-			tr.LostDatagrams(d.Expire(p.Time))
-		}
+		pl.Feed(p)
 	}
-	tr.LostDatagrams(d.Pending())
-	tr.Advance(captureEnd(src))
-	tr.Finish()
-	a := &report.Analysis{Schema: report.Schema, IKESAs: []report.SAJSON{}, Findings: []report.FindingJSON{}}
-	sas := tr.Results()
-	for _, sa := range sas {
-		a.IKESAs = append(a.IKESAs, report.SAToJSON(sa))
-	}
-	for _, f := range tr.Findings() {
-		a.Findings = append(a.Findings, report.FindingToJSON(f))
-	}
-	a.Summary = report.Summarize(sas)
-	return a, warnings, nil
+	pl.Finish(captureEnd(src))
+	a := report.NewAnalysis(tr.Results(), tr.Findings())
+	return &a, warnings, nil
 }
 
 // checkErrText is err's message; a missing file reads "PATH: no such file or
