@@ -81,13 +81,21 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *pflag.FlagSet {
 }
 
 // parseFlags parses args; done is true when the command should return code.
+// --help prints the usage to stdout (once: pflag's own call is silenced);
+// a bad flag prints the error and the usage to stderr.
 func parseFlags(fs *pflag.FlagSet, args []string, stdout io.Writer) (done bool, code int) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return true, exitOK
-		}
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		fs.SetOutput(stdout)
+		usage()
+		return true, exitOK
+	case err != nil:
+		io.WriteString(fs.Output(), "ikescope "+fs.Name()+": "+err.Error()+"\n")
+		usage()
 		return true, exitUsage
 	}
 	return false, exitOK

@@ -135,3 +135,18 @@ func TestExplain(t *testing.T) {
 		t.Errorf("explain --list: %d lines", strings.Count(out, "\n"))
 	}
 }
+
+// TestFlagErrors: every command says which flag was wrong (stderr, exit 2)
+// and prints --help once, to stdout.
+func TestFlagErrors(t *testing.T) {
+	for _, cmd := range []string{"decode", "analyze", "check", "explain", "live"} {
+		code, out, errs := runCmd(t, cmd, "--no-such-flag")
+		if code != exitUsage || out != "" || !strings.Contains(errs, "ikescope "+cmd+": unknown flag: --no-such-flag") || !strings.Contains(errs, "usage: ikescope "+cmd) {
+			t.Errorf("%s --no-such-flag: exit %d, stdout %q, stderr %q", cmd, code, out, errs)
+		}
+		code, out, errs = runCmd(t, cmd, "--help")
+		if code != exitOK || errs != "" || strings.Count(out, "usage: ikescope "+cmd) != 1 {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", cmd, code, out, errs)
+		}
+	}
+}
