@@ -118,17 +118,10 @@ func ipv4Section(a *asm, b uint32, ports []uint32, snap uint32) {
 	a.emit(bpf.LoadAbsolute{Off: b + 9, Size: 1}) // protocol
 	a.jeq(protoESP, acc, "")
 	a.jeq(protoUDP, "", rej)
-	a.emit(bpf.LoadAbsolute{Off: b + 6, Size: 2}) // flags and fragment offset
-	a.jset(0x1fff, acc, "")                       // not the first fragment: no UDP header
-	a.emit(bpf.LoadMemShift{Off: b})              // X = IHL*4
-	a.emit(bpf.LoadIndirect{Off: b, Size: 2})     // source port
-	for _, p := range ports {
-		a.jeq(p, acc, "")
-	}
-	a.emit(bpf.LoadIndirect{Off: b + 2, Size: 2}) // destination port
-	for _, p := range ports {
-		a.jeq(p, acc, "")
-	}
+	a.emit(bpf.LoadAbsolute{Off: b + 6, Size: 2})                                                   // flags and fragment offset
+	a.jset(0x1fff, acc, "")                                                                         // not the first fragment: no UDP header
+	a.emit(bpf.LoadMemShift{Off: b})                                                                // X = IHL*4
+	a.anyPort(ports, acc, bpf.LoadIndirect{Off: b, Size: 2}, bpf.LoadIndirect{Off: b + 2, Size: 2}) // source, destination port
 	a.label(rej)
 	a.emit(bpf.RetConstant{Val: 0})
 	a.label(acc)
@@ -151,14 +144,7 @@ func ipv6Section(a *asm, b uint32, ports []uint32, snap uint32) {
 	a.jeq(protoDestOpts, "ext"+s, rej)
 
 	a.label("udp" + s)
-	a.emit(bpf.LoadAbsolute{Off: b + 40, Size: 2})
-	for _, p := range ports {
-		a.jeq(p, acc, "")
-	}
-	a.emit(bpf.LoadAbsolute{Off: b + 42, Size: 2})
-	for _, p := range ports {
-		a.jeq(p, acc, "")
-	}
+	a.anyPort(ports, acc, bpf.LoadAbsolute{Off: b + 40, Size: 2}, bpf.LoadAbsolute{Off: b + 42, Size: 2})
 	a.emit(bpf.RetConstant{Val: 0})
 
 	// A fragment header's next header names the fragmented protocol in
@@ -177,14 +163,7 @@ func ipv6Section(a *asm, b uint32, ports []uint32, snap uint32) {
 	a.emit(bpf.LoadAbsolute{Off: b + 40, Size: 1}) // its next header
 	a.jeq(protoESP, acc, "")
 	a.jeq(protoUDP, "", "extfrag"+s)
-	a.emit(bpf.LoadIndirect{Off: b + 40, Size: 2})
-	for _, p := range ports {
-		a.jeq(p, acc, "")
-	}
-	a.emit(bpf.LoadIndirect{Off: b + 42, Size: 2})
-	for _, p := range ports {
-		a.jeq(p, acc, "")
-	}
+	a.anyPort(ports, acc, bpf.LoadIndirect{Off: b + 40, Size: 2}, bpf.LoadIndirect{Off: b + 42, Size: 2})
 	a.emit(bpf.RetConstant{Val: 0})
 	a.label("extfrag" + s)
 	a.jeq(protoFragment, "", rej)
@@ -214,6 +193,18 @@ type fixup struct {
 func (a *asm) emit(i bpf.Instruction) { a.ins = append(a.ins, i) }
 
 func (a *asm) label(l string) { a.labels[l] = len(a.ins) }
+
+// anyPort jumps to acc when the 16-bit word that either load fetches (the
+// source port, then the destination port) is one of ports, and falls
+// through otherwise.
+func (a *asm) anyPort(ports []uint32, acc string, loads ...bpf.Instruction) {
+	for _, ld := range loads {
+		a.emit(ld)
+		for _, p := range ports {
+			a.jeq(p, acc, "")
+		}
+	}
+}
 
 func (a *asm) jeq(val uint32, t, f string) {
 	a.fix = append(a.fix, fixup{at: len(a.ins), t: t, f: f})
