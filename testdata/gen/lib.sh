@@ -217,7 +217,6 @@ drop_all() {
   nft_drop "$1" "$2" "$3" udp sport '{ 500, 4500 }'
 }
 
-nft_flush() { ns "$1" nft delete table netdev fault 2>/dev/null || true; }
 
 # --- libreswan ------------------------------------------------------------
 # Debian's libreswan package conflicts with strongSwan's, so pluto is not
@@ -228,6 +227,7 @@ nft_flush() { ns "$1" nft delete table netdev fault 2>/dev/null || true; }
 LIBRESWAN=${LIBRESWAN:-/var/cache/ikescope-libreswan}
 
 get_libreswan() {
+  command -v certutil >/dev/null || { log "certutil not found (apt-get install libnss3-tools)"; return 1; }
   [ -x "$LIBRESWAN/usr/libexec/ipsec/pluto" ] && return 0
   local tmp
   tmp=$(mktemp -d)
