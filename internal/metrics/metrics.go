@@ -179,4 +179,3 @@ func (m *Metrics) Update(s Snapshot) {
 		m.countRetransmissions(sa)
 	}
 }
-
