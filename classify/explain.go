@@ -15,6 +15,9 @@ type Explanation struct {
 	Check     string // what to check
 	Class     Class  // the verdict class ikescope gives it, if any
 	Note      string // corrections of numbers some articles get wrong
+	// Meant is the error those articles mean when they give this number
+	// (nil when the number is not one they get wrong).
+	Meant *Explanation
 }
 
 type knowledge struct{ meaning, wire, check string }
@@ -61,12 +64,20 @@ var explained = map[uint32]knowledge{
 	13842: {"the peer sent a vendor ID payload that IKE failed to process", "a malformed or unexpected Vendor ID payload in phase 1", "the vendor IDs decoded by 'ikescope decode -v'"},
 }
 
-// wrongNumbers are numbers some articles attach to the wrong error.
-var wrongNumbers = map[uint32]string{
-	0x3618:     "0x3618 is 13848 ERROR_IPSEC_IKE_PEER_CRL_FAILED; some articles give it another meaning",
-	0x3614:     "0x3614 is 13844 ERROR_IPSEC_IKE_LOAD_SOFT_SA; some articles give it another meaning",
-	0x3612:     "0x3612 is 13842 ERROR_IPSEC_IKE_PROCESS_ERR_VENDOR; some articles give it another meaning",
-	0x80284010: "0x80284010 is TBS_E_SERVICE_DISABLED (TPM Base Services are disabled), not an IKE or IPsec error; some articles list it with IPsec errors",
+// wrongNumbers are numbers some articles attach to the wrong error: what the
+// number really is, and the error the articles mean by it.
+var wrongNumbers = map[uint32]struct {
+	note  string
+	meant uint32
+}{
+	0x3618: {"0x3618 is 13848 ERROR_IPSEC_IKE_PEER_CRL_FAILED. Articles that give 0x3618 for a main mode delay drop " +
+		"mean 13814 ERROR_IPSEC_IKE_MM_DELAY_DROP, which is 0x35F6", 13814},
+	0x3614: {"0x3614 is 13844 ERROR_IPSEC_IKE_LOAD_SOFT_SA. Articles that give 0x3614 for a quick mode acquire drop " +
+		"mean 13810 ERROR_IPSEC_IKE_QM_ACQUIRE_DROP, which is 0x35F2", 13810},
+	0x3612: {"0x3612 is 13842 ERROR_IPSEC_IKE_PROCESS_ERR_VENDOR. Articles that give 0x3612 for a reaped SA " +
+		"mean 13808 ERROR_IPSEC_IKE_SA_REAPED, which is 0x35F0", 13808},
+	0x80284010: {"0x80284010 is TBS_E_SERVICE_DISABLED (TPM Base Services are disabled), not an IKE or IPsec error. " +
+		"Articles that list it with IPsec errors mean FWP_E_KM_CLIENTS_ONLY, which is 0x80320015", 0x80320015},
 }
 
 // Explain looks up a code (decimal, hex, HRESULT 0x8007xxxx) or a name.
@@ -76,8 +87,11 @@ func Explain(q string) (Explanation, bool) {
 	var ok bool
 	if n, err := strconv.ParseUint(q, 0, 32); err == nil {
 		code := uint32(n)
-		if note, bad := wrongNumbers[code]; bad {
-			e.Note = note
+		if w, bad := wrongNumbers[code]; bad {
+			e.Note = w.note
+			if m, found := Explain(strconv.FormatUint(uint64(w.meant), 10)); found {
+				e.Meant = &m
+			}
 		}
 		e.WinError, ok = decode.LookupWinError(code)
 		if !ok && e.Note != "" {
@@ -90,8 +104,9 @@ func Explain(q string) (Explanation, bool) {
 	if !ok {
 		return e, false
 	}
-	if note, bad := wrongNumbers[e.Code]; bad && e.Note == "" {
-		e.Note = note
+	if w, bad := wrongNumbers[e.Code]; bad && e.Note == "" {
+		// Asked by name: say which number it is, without the meant error.
+		e.Note = w.note
 	}
 	if k, found := explained[e.Code]; found {
 		e.Meaning, e.OnTheWire, e.Check = k.meaning, k.wire, k.check

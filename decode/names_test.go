@@ -509,7 +509,7 @@ func TestVendorNamePublished(t *testing.T) {
 		{"4485152d18b6bbcd0be8a8469579ddcc", "draft-ietf-ipsec-nat-t-ike-00"},
 		{"16f6ca16e4a4066d83821a0f0aeaa862", "draft-ietf-ipsec-nat-t-ike-01"},
 		{"cd60464335df21f87cfdb2fc68b6a448", "draft-ietf-ipsec-nat-t-ike-02"},
-		{"90cb80913ebb696e086381b5ec427b1f", "draft-ietf-ipsec-nat-t-ike-02\\n"},
+		{"90cb80913ebb696e086381b5ec427b1f", "draft-ietf-ipsec-nat-t-ike-02\n"},
 		{"7d9419a65310ca6f2c179d9215529d56", "draft-ietf-ipsec-nat-t-ike-03"},
 		{"9909b64eed937c6573de52ace952fa6b", "draft-ietf-ipsec-nat-t-ike-04"},
 		{"80d0bb3def54565ee84645d4c85ce3ee", "draft-ietf-ipsec-nat-t-ike-05"},
@@ -544,7 +544,7 @@ func TestVendorNamePublished(t *testing.T) {
 		{"e3a5966a76379fe707228231e5ce8652", "IKE CGA version 1"},
 		{"214ca4faffa7f32d6748e5303395ae83", "MS-MamieExists"},
 		{"ad2c0dd0b9c32083ccba25b8861ec455", "A GSS-API Authentication Method for IKE"},
-		{"b46d8914f3aaa3f2fedeb7c7db2943ca", "A GSS-API Authentication Method for IKE\\n"},
+		{"b46d8914f3aaa3f2fedeb7c7db2943ca", "A GSS-API Authentication Method for IKE\n"},
 		{"621b04bb09882ac1e15935fefa24aeee", "GSSAPI"},
 
 		{"882fe56d6fd20dbc2251613b2ebe5beb", "strongSwan"},
@@ -564,7 +564,7 @@ func TestVendorNamePublished(t *testing.T) {
 		{"59e454a8c2cf02a34959121f1890bc87", "SSH QuickSec 1.1.3"},
 		{"eb4b0d96276b4e220ad16221a7b2a5e6", "SSH Sentinel 1.4.1"},
 		{"ba290499c24e84e53a1d83a05e5f00c9", "IKE Challenge/Response"},
-		{"13f11823f966fa91900f024ba66a86ba", "IKE Challenge/Response (Revised)\\n"},
+		{"13f11823f966fa91900f024ba66a86ba", "IKE Challenge/Response (Revised)\n"},
 
 		{"f4ed19e0c114eb516faaac0ee37daf2807b4381f", "Check Point"},
 		{"f4ed19e0c114eb516faaac0ee37daf2807b4381f000000010000138b000000000000000018800000", "Check Point Firewall-1 NG FP3"},

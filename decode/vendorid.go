@@ -57,7 +57,7 @@ var vendorEntries = []vendorEntry{
 	// draft-ietf-ipsec-isakmp-gss-auth (Windows 2000 Kerberos); the -07 text
 	// gives the hash with a trailing newline, both forms are seen.
 	{md5Of: "A GSS-API Authentication Method for IKE", name: "A GSS-API Authentication Method for IKE"},
-	{md5Of: "A GSS-API Authentication Method for IKE\n", name: "A GSS-API Authentication Method for IKE\\n"},
+	{md5Of: "A GSS-API Authentication Method for IKE\n", name: "A GSS-API Authentication Method for IKE\n"},
 	{md5Of: "GSSAPI", name: "GSSAPI"},
 
 	// --- NAT traversal ---
@@ -67,7 +67,7 @@ var vendorEntries = []vendorEntry{
 	{md5Of: "draft-ietf-ipsec-nat-t-ike-00", name: "draft-ietf-ipsec-nat-t-ike-00"},
 	{md5Of: "draft-ietf-ipsec-nat-t-ike-01", name: "draft-ietf-ipsec-nat-t-ike-01"},
 	{md5Of: "draft-ietf-ipsec-nat-t-ike-02", name: "draft-ietf-ipsec-nat-t-ike-02"},
-	{md5Of: "draft-ietf-ipsec-nat-t-ike-02\n", name: "draft-ietf-ipsec-nat-t-ike-02\\n"},
+	{md5Of: "draft-ietf-ipsec-nat-t-ike-02\n", name: "draft-ietf-ipsec-nat-t-ike-02\n"},
 	{md5Of: "draft-ietf-ipsec-nat-t-ike-03", name: "draft-ietf-ipsec-nat-t-ike-03"},
 	{md5Of: "draft-ietf-ipsec-nat-t-ike-04", name: "draft-ietf-ipsec-nat-t-ike-04"},
 	{md5Of: "draft-ietf-ipsec-nat-t-ike-05", name: "draft-ietf-ipsec-nat-t-ike-05"},
@@ -95,9 +95,9 @@ var vendorEntries = []vendorEntry{
 	{hexID: "8db7a41811221660", name: "draft-ietf-ipsec-heartbeats-00", prefix: true},
 	// draft-harkins-ike-challenge-response, with and without trailing newline.
 	{md5Of: "IKE Challenge/Response for Authenticated Cryptographic Keys", name: "IKE Challenge/Response"},
-	{md5Of: "IKE Challenge/Response for Authenticated Cryptographic Keys\n", name: "IKE Challenge/Response\\n"},
+	{md5Of: "IKE Challenge/Response for Authenticated Cryptographic Keys\n", name: "IKE Challenge/Response\n"},
 	{md5Of: "IKE Challenge/Response for Authenticated Cryptographic Keys (Revised)", name: "IKE Challenge/Response (Revised)"},
-	{md5Of: "IKE Challenge/Response for Authenticated Cryptographic Keys (Revised)\n", name: "IKE Challenge/Response (Revised)\\n"},
+	{md5Of: "IKE Challenge/Response for Authenticated Cryptographic Keys (Revised)\n", name: "IKE Challenge/Response (Revised)\n"},
 	// ASCII "HeartBeat_Notify", usually followed by version bytes (ike-scan,
 	// Wireshark, libreswan; Nmap attributes it to NetScreen/Juniper).
 	{ascii: "HeartBeat_Notify", name: "Heartbeat Notify", prefix: true},

@@ -405,7 +405,7 @@ func saText(b *strings.Builder, sa *classify.SA) {
 				continue
 			}
 			if vid.Name != "" {
-				vids = append(vids, vid.Name)
+				vids = append(vids, EscapeString(vid.Name))
 			} else {
 				vids = append(vids, vid.Hex)
 			}

@@ -128,7 +128,7 @@ func lineIKE(b *strings.Builder, f *decode.Frame) {
 			b.WriteString(")")
 		case p.Type == decode.PayloadVendorID || p.Type == decode.PayloadVendorIDv2:
 			if n := decode.VendorName(p.Data); n != "" {
-				b.WriteString("(" + n + ")")
+				b.WriteString("(" + EscapeString(n) + ")")
 			}
 		}
 	}
@@ -316,7 +316,7 @@ func treePayload(t *tree, major uint8, p *decode.Payload) {
 	case p.Type == decode.PayloadVendorID || p.Type == decode.PayloadVendorIDv2:
 		s := Hex(p.Data)
 		if n := decode.VendorName(p.Data); n != "" {
-			s += " (" + n + ")"
+			s += " (" + EscapeString(n) + ")"
 		}
 		t.line(2, s)
 	case len(p.Data) > 0:

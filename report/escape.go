@@ -11,8 +11,9 @@ import (
 )
 
 // Escape makes bytes from a packet safe to print: printable ASCII and
-// printable UTF-8 stay, everything else becomes \xNN, and a backslash
-// becomes \\.
+// printable UTF-8 stay, newline, carriage return and tab become \n, \r and
+// \t, everything else becomes \xNN, and a backslash becomes \\. Each
+// string is escaped exactly once, where it is printed.
 func Escape(b []byte) string {
 	var sb strings.Builder
 	for len(b) > 0 {
@@ -20,6 +21,12 @@ func Escape(b []byte) string {
 		switch {
 		case r == '\\':
 			sb.WriteString(`\\`)
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r == '\r':
+			sb.WriteString(`\r`)
+		case r == '\t':
+			sb.WriteString(`\t`)
 		case r == utf8.RuneError && n <= 1, !unicode.IsPrint(r):
 			// Invalid UTF-8, control characters (C0, DEL, C1), and what is
 			// not printable: format characters such as the bidi overrides

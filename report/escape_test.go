@@ -35,8 +35,9 @@ func TestEscape(t *testing.T) {
 		{"backslash then x", `\x41`, `\\x41`},
 		{"NUL", "a\x00b", `a\x00b`},
 		{"terminal escape", "\x1b[31mevil\x07", `\x1b[31mevil\x07`},
-		{"newline and CR", "line1\r\nline2", `line1\x0d\x0aline2`},
-		{"tab", "a\tb", `a\x09b`},
+		{"newline and CR", "line1\r\nline2", `line1\r\nline2`},
+		{"tab", "a\tb", `a\tb`},
+		{"vendor name hashed with its newline", "draft-ietf-ipsec-nat-t-ike-02\n", `draft-ietf-ipsec-nat-t-ike-02\n`},
 		{"DEL", "a\x7fb", `a\x7fb`},
 		{"C1 CSI as UTF-8", "a\u009b31mb", `a\xc2\x9b31mb`},
 		{"C1 NEL as UTF-8", "\u0085", `\xc2\x85`},
@@ -84,8 +85,13 @@ func TestEscapeEveryControl(t *testing.T) {
 	for _, r := range []rune{0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069} {
 		in = append(in, string(r))
 	}
+	short := map[string]string{"\n": `\n`, "\r": `\r`, "\t": `\t`}
 	for _, s := range in {
-		if got, want := report.EscapeString(s), hexEsc(s); got != want {
+		want := hexEsc(s)
+		if w, ok := short[s]; ok {
+			want = w
+		}
+		if got := report.EscapeString(s); got != want {
 			t.Errorf("EscapeString(%q) = %q, want %q", s, got, want)
 		}
 	}
@@ -131,6 +137,9 @@ func unescape(s string) ([]byte, bool) {
 		switch {
 		case i+1 < len(s) && s[i+1] == '\\':
 			out = append(out, '\\')
+			i++
+		case i+1 < len(s) && (s[i+1] == 'n' || s[i+1] == 'r' || s[i+1] == 't'):
+			out = append(out, map[byte]byte{'n': '\n', 'r': '\r', 't': '\t'}[s[i+1]])
 			i++
 		case i+3 < len(s) && s[i+1] == 'x':
 			v, err := strconv.ParseUint(s[i+2:i+4], 16, 8)

@@ -33,6 +33,16 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	var b strings.Builder
+	writeExplanation(&b, e)
+	if e.Meant != nil {
+		b.WriteString("\nwhat those articles mean:\n")
+		writeExplanation(&b, *e.Meant)
+	}
+	io.WriteString(stdout, b.String())
+	return exitOK
+}
+
+func writeExplanation(b *strings.Builder, e classify.Explanation) {
 	if e.Name != "" {
 		b.WriteString(e.Name + "\n")
 		b.WriteString("  code:    " + strconv.FormatUint(uint64(e.Code), 10) + " (" + e.Hex() + ", HRESULT " + e.HRESULT() + ")\n")
@@ -53,6 +63,4 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	if e.Class != "" {
 		b.WriteString("  ikescope verdict class: " + string(e.Class) + "\n")
 	}
-	io.WriteString(stdout, b.String())
-	return exitOK
 }

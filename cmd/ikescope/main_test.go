@@ -128,8 +128,20 @@ func TestExplain(t *testing.T) {
 	if _, out, _ := runCmd(t, "explain", "0x80320015"); !strings.Contains(out, "never appears on the wire") {
 		t.Errorf("explain FWP: %s", out)
 	}
-	if _, out, _ := runCmd(t, "explain", "0x80284010"); !strings.Contains(out, "TBS_E_SERVICE_DISABLED") {
-		t.Errorf("explain TBS: %s", out)
+	// Numbers some articles get wrong: say what the number is and what the
+	// articles meant, with the meant error's own number.
+	for _, tc := range []struct{ q, is, meant, meantHex string }{
+		{"0x3618", "13848 ERROR_IPSEC_IKE_PEER_CRL_FAILED", "ERROR_IPSEC_IKE_MM_DELAY_DROP", "0x35F6"},
+		{"0x3614", "13844 ERROR_IPSEC_IKE_LOAD_SOFT_SA", "ERROR_IPSEC_IKE_QM_ACQUIRE_DROP", "0x35F2"},
+		{"0x3612", "13842 ERROR_IPSEC_IKE_PROCESS_ERR_VENDOR", "ERROR_IPSEC_IKE_SA_REAPED", "0x35F0"},
+		{"0x80284010", "TBS_E_SERVICE_DISABLED", "FWP_E_KM_CLIENTS_ONLY", "0x80320015"},
+	} {
+		_, out, _ := runCmd(t, "explain", tc.q)
+		head, meant, ok := strings.Cut(out, "what those articles mean:")
+		if !ok || !strings.Contains(head, tc.is) || !strings.Contains(head, tc.meant) ||
+			!strings.HasPrefix(strings.TrimSpace(meant), tc.meant) || !strings.Contains(meant, "("+tc.meantHex) {
+			t.Errorf("explain %s: want %q and what the articles mean (%s %s):\n%s", tc.q, tc.is, tc.meant, tc.meantHex, out)
+		}
 	}
 	if _, out, _ := runCmd(t, "explain", "--list"); strings.Count(out, "\n") < 140 {
 		t.Errorf("explain --list: %d lines", strings.Count(out, "\n"))
