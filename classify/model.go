@@ -171,6 +171,7 @@ type ESPStats struct {
 	Bytes       uint64
 	First, Last time.Time
 	FirstFrame  int
+	LastFrame   int
 	LastSeq     uint32
 	SeqGaps     uint64 // sequence numbers skipped
 	Dir         Dir    // relative to the IKE SA it is tied to
@@ -222,6 +223,24 @@ type Verdict struct {
 	Summary     string
 	Evidence    []Evidence
 	Hints       []string
+	// Unanswered is the request a failure rests on (rules 5 and 6), with
+	// every copy of it seen; nil for other verdicts.
+	Unanswered *Unanswered
+}
+
+// Unanswered is a request that got no answer: the sends seen of it.
+type Unanswered struct {
+	Exchange string
+	Sender   Dir
+	Frames   []int
+	Times    []time.Time
+	// Sends counts the copies when more were sent than Times keeps.
+	Sends int
+	// Fragments: each copy arrived only in part (some of its IP fragments).
+	Fragments bool
+	// GaveUp: the sender was seen to stop; otherwise the capture ended
+	// while it was still sending.
+	GaveUp bool
 }
 
 // SA is one IKE SA.

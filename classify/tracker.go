@@ -85,6 +85,8 @@ type Tracker struct {
 	lastExpire time.Time
 	// Discontinuities records where the capture clock went backwards.
 	Discontinuities []Evidence
+	// ending is set while Finish judges what the end of the capture left.
+	ending bool
 }
 
 type espKey struct {
@@ -599,7 +601,7 @@ func (t *Tracker) observeESP(in Input) {
 	}
 	st.Packets++
 	st.Bytes += uint64(f.ESP.Len)
-	st.Last = in.Time
+	st.Last, st.LastFrame = in.Time, in.Frame
 	st.LastSeq = f.ESP.Seq
 }
 
@@ -657,7 +659,7 @@ func (t *Tracker) idleDone(sa *SA) bool {
 	if t.deleteEnded(sa) {
 		return true
 	}
-	p := pendingOf(sa, t.now)
+	p := pendingOf(sa, t.now, false)
 	// A quick mode refused by an encrypted informational, and a quiet second.
 	if p.phase == 2 && !p.answered && qmRefused(p.x, sa) != nil && quiet >= time.Second {
 		return true
@@ -673,8 +675,12 @@ func (t *Tracker) idleDone(sa *SA) bool {
 	return false
 }
 
-// Finish ends the capture: every SA still open is finalised.
+// Finish ends the capture: every SA still open is finalised. What was
+// pending then is judged from the evidence (a request retransmitted with no
+// answer is a failure of its phase), not only from a give-up that was seen.
 func (t *Tracker) Finish() {
+	t.ending = true
+	defer func() { t.ending = false }()
 	for _, sa := range t.live {
 		if !sa.finalized {
 			t.finalize(sa, t.idleDone(sa))

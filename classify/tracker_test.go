@@ -88,27 +88,62 @@ func TestStateMachine(t *testing.T) {
 		end   time.Duration // clock advanced to this before Finish
 		want  classify.Class
 		code  uint32
+		// open: the verdict must not be final (the capture ended before the
+		// sender was seen to give up).
+		open bool
 	}{
-		{"established v1", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 7), qm(3, 8)}, 10, classify.Established, 0},
-		{"no response", []step{mm(1, 0), retx(mm(1, 0), 4), retx(mm(1, 0), 11), retx(mm(1, 0), 24)}, 300, classify.NoResponse, 13813},
-		{"in progress", []step{mm(1, 0), retx(mm(1, 0), 4)}, 10, classify.InProgress, 13813 * 0},
-		{"psk mismatch stalls at MM5", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), retx(mm(5, 4), 8), retx(mm(5, 4), 16)}, 300, classify.MMDelayDrop, 13814},
-		{"qm acquire drop", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), retx(qm(1, 6), 10), retx(qm(1, 6), 20)}, 300, classify.QMAcquireDrop, 13810},
-		{"qm delay drop", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 7), retx(qm(2, 7), 17)}, 300, classify.QMDelayDrop, 13815},
-		{"proposal mismatch", []step{mm(1, 0), {at: 1, r2i: true, ver: 1, exch: decode.ExchangeInformational, length: 40, notify: 14}}, 300, classify.ProposalMismatch, 0},
+		{"established v1", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 7), qm(3, 8)}, 10, classify.Established, 0, false},
+		{"no response", []step{mm(1, 0), retx(mm(1, 0), 4), retx(mm(1, 0), 11), retx(mm(1, 0), 24)}, 300, classify.NoResponse, 13813, false},
+		// One send, not yet retransmitted: nothing shows a failure yet.
+		{"in progress", []step{mm(1, 0)}, 2, classify.InProgress, 0, true},
+		{"in progress after answers", []step{mm(1, 0), mm(2, 1), mm(3, 2)}, 3, classify.InProgress, 0, true},
+		// Retransmitted with no answer when the capture ends: the failure of
+		// its phase, not final (the give-up is not in the capture).
+		{"still retransmitting at the end", []step{mm(1, 0), retx(mm(1, 0), 4)}, 4, classify.NoResponse, 13813, true},
+		{"MM5 still retransmitted at the end", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), retx(mm(5, 4), 5)}, 5, classify.MMDelayDrop, 13814, true},
+		{"QM1 still retransmitted at the end", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), retx(qm(1, 6), 7)}, 7, classify.QMAcquireDrop, 13810, true},
+		{"QM2 resent after QM3 at the end", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 6), qm(3, 6), retx(qm(2, 6), 7)}, 7, classify.QMDelayDrop, 13815, true},
+		{"DPD unanswered at the end", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5),
+			{at: 20, ver: 1, exch: decode.ExchangeInformational, msgid: 41, enc: true, length: 92, rspi: 0x2222},
+			{at: 22, ver: 1, exch: decode.ExchangeInformational, msgid: 42, enc: true, length: 92, rspi: 0x2222}}, 22, classify.DeadPeer, 13886, true},
+		{"IKEv2 INFORMATIONAL retransmitted at the end", []step{
+			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
+			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 280, rspi: 0x2222},
+			{at: 2, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 400, rspi: 0x2222, inner: 35},
+			{at: 3, r2i: true, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 380, rspi: 0x2222, inner: 36},
+			{at: 30, ver: 2, exch: decode.ExchangeInformationalV2, msgid: 2, length: 80, rspi: 0x2222, inner: 0},
+			{at: 31, ver: 2, exch: decode.ExchangeInformationalV2, msgid: 2, length: 80, rspi: 0x2222, inner: 0},
+		}, 31, classify.DeadPeer, 13886, true},
+		// A Delete as the very last packet decides at once.
+		{"local delete as the last packet", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), retx(qm(1, 6), 7),
+			{at: 8, ver: 1, exch: decode.ExchangeInformational, msgid: 77, enc: true, length: 108, rspi: 0x2222}}, 8, classify.SAReaped, 13808, false},
+		// The responder's informational came only after QM1 had been sent
+		// again: not "answered at once", so not a refusal of phase 2 but
+		// the peer's Delete.
+		{"informational after a QM retransmission", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), retx(qm(1, 6), 7),
+			{at: 7, r2i: true, ver: 1, exch: decode.ExchangeInformational, msgid: 78, enc: true, length: 108, rspi: 0x2222}}, 7, classify.SADeleted, 13807, false},
+		// Answered at once, but a fresh phase 1 from the initiator follows:
+		// its IKE SA was gone, so the informational was a Delete.
+		{"informational then a fresh phase 1", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6),
+			{at: 6, r2i: true, ver: 1, exch: decode.ExchangeInformational, msgid: 78, enc: true, length: 108, rspi: 0x2222},
+			{at: 6, ver: 1, exch: decode.ExchangeMainMode, length: 101, ispi: 0x3333}}, 8, classify.SADeleted, 13807, false},
+		{"psk mismatch stalls at MM5", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), retx(mm(5, 4), 8), retx(mm(5, 4), 16)}, 300, classify.MMDelayDrop, 13814, false},
+		{"qm acquire drop", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), retx(qm(1, 6), 10), retx(qm(1, 6), 20)}, 300, classify.QMAcquireDrop, 13810, false},
+		{"qm delay drop", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 7), retx(qm(2, 7), 17)}, 300, classify.QMDelayDrop, 13815, false},
+		{"proposal mismatch", []step{mm(1, 0), {at: 1, r2i: true, ver: 1, exch: decode.ExchangeInformational, length: 40, notify: 14}}, 300, classify.ProposalMismatch, 0, false},
 		{"auth failed v2", []step{
 			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
 			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 280, rspi: 0x2222, notify: 24},
-		}, 300, classify.AuthFailed, 13801},
+		}, 300, classify.AuthFailed, 13801, false},
 		{"windows status notify", []step{
 			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
 			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 60, rspi: 0x2222, win: 13806},
-		}, 2, classify.MMDelayDrop, 13806},
+		}, 2, classify.MMDelayDrop, 13806, false},
 		{"superseded while retransmitting", []step{
 			mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), retx(mm(5, 4), 8),
 			{at: 10, ver: 1, exch: decode.ExchangeMainMode, length: 101, ispi: 0x3333},
 			retx(mm(5, 4), 16),
-		}, 20, classify.SAReaped, 13808},
+		}, 20, classify.SAReaped, 13808, false},
 		{"peer delete while qm pending v2", []step{
 			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
 			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 280, rspi: 0x2222},
@@ -116,7 +151,7 @@ func TestStateMachine(t *testing.T) {
 			{at: 3, r2i: true, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 380, rspi: 0x2222, inner: 36},
 			{at: 10, ver: 2, exch: decode.ExchangeCreateChildSA, msgid: 2, length: 300, rspi: 0x2222, inner: 33},
 			{at: 11, r2i: true, ver: 2, exch: decode.ExchangeInformationalV2, msgid: 0, length: 80, rspi: 0x2222, inner: 42, request: true},
-		}, 20, classify.SADeleted, 13807},
+		}, 20, classify.SADeleted, 13807, false},
 		// A successful IKE_AUTH response begins with IDr; one whose SK
 		// begins with a Notify is an error, in practice AUTHENTICATION_FAILED.
 		{"IKE_AUTH answered by a lone notify", []step{
@@ -124,7 +159,7 @@ func TestStateMachine(t *testing.T) {
 			{at: 1, r2i: true, ver: 2, exch: decode.ExchangeIKESAInit, length: 280, rspi: 0x2222},
 			{at: 2, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 400, rspi: 0x2222, inner: 35},
 			{at: 3, r2i: true, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 80, rspi: 0x2222, inner: 41},
-		}, 5, classify.AuthFailed, 13801},
+		}, 5, classify.AuthFailed, 13801, false},
 		// ... unless the SA goes on: then it was up after all.
 		{"lone notify in IKE_AUTH, then a child SA", []step{
 			{at: 0, ver: 2, exch: decode.ExchangeIKESAInit, length: 300},
@@ -133,21 +168,21 @@ func TestStateMachine(t *testing.T) {
 			{at: 3, r2i: true, ver: 2, exch: decode.ExchangeIKEAuth, msgid: 1, length: 80, rspi: 0x2222, inner: 41},
 			{at: 4, ver: 2, exch: decode.ExchangeCreateChildSA, msgid: 2, length: 300, rspi: 0x2222, inner: 33},
 			{at: 5, r2i: true, ver: 2, exch: decode.ExchangeCreateChildSA, msgid: 2, length: 280, rspi: 0x2222, inner: 33},
-		}, 8, classify.Established, 0},
+		}, 8, classify.Established, 0, false},
 		// The retransmission schedule ran out (twice the longest interval
 		// of silence) long before the give-up gap: final, not in progress.
-		{"gave up by its own schedule", []step{mm(1, 0), retx(mm(1, 0), 1), retx(mm(1, 0), 3), retx(mm(1, 0), 6)}, 13, classify.NoResponse, 13813},
-		{"schedule not yet run out", []step{mm(1, 0), retx(mm(1, 0), 1), retx(mm(1, 0), 3), retx(mm(1, 0), 6)}, 11, classify.InProgress, 0},
+		{"gave up by its own schedule", []step{mm(1, 0), retx(mm(1, 0), 1), retx(mm(1, 0), 3), retx(mm(1, 0), 6)}, 13, classify.NoResponse, 13813, false},
+		{"schedule not yet run out", []step{mm(1, 0), retx(mm(1, 0), 1), retx(mm(1, 0), 3), retx(mm(1, 0), 6)}, 11, classify.NoResponse, 13813, true},
 		// QM3 sent, but the responder kept resending QM2 until it gave up.
 		{"qm3 lost", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6), qm(2, 7), qm(3, 8),
-			retx(qm(2, 7), 9), retx(qm(3, 8), 9), retx(qm(2, 7), 11), retx(qm(3, 8), 11)}, 20, classify.QMDelayDrop, 13815},
+			retx(qm(2, 7), 9), retx(qm(3, 8), 9), retx(qm(2, 7), 11), retx(qm(3, 8), 11)}, 20, classify.QMDelayDrop, 13815, false},
 		// The responder answered MM1, the initiator kept resending MM1: the
 		// answers never reached it.
 		// Quick mode answered at once by an encrypted informational and
 		// never sent again: the responder refused phase 2.
 		{"quick mode refused by an encrypted notify", []step{mm(1, 0), mm(2, 1), mm(3, 2), mm(4, 3), mm(5, 4), mm(6, 5), qm(1, 6),
-			{at: 6, r2i: true, ver: 1, exch: decode.ExchangeInformational, msgid: 99, enc: true, length: 76, rspi: 0x2222}}, 10, classify.ProposalMismatch, 0},
-		{"answers lost on the way back", []step{mm(1, 0), mm(2, 1), retx(mm(1, 0), 2), retx(mm(2, 1), 2), retx(mm(1, 0), 4), retx(mm(2, 1), 4)}, 300, classify.NoResponse, 13813},
+			{at: 6, r2i: true, ver: 1, exch: decode.ExchangeInformational, msgid: 99, enc: true, length: 76, rspi: 0x2222}}, 10, classify.ProposalMismatch, 0, false},
+		{"answers lost on the way back", []step{mm(1, 0), mm(2, 1), retx(mm(1, 0), 2), retx(mm(2, 1), 2), retx(mm(1, 0), 4), retx(mm(2, 1), 4)}, 300, classify.NoResponse, 13813, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -171,6 +206,9 @@ func TestStateMachine(t *testing.T) {
 			}
 			if len(v.Hints) > 3 {
 				t.Errorf("%d hints, want at most 3", len(v.Hints))
+			}
+			if v.Final == c.open {
+				t.Errorf("final %v, want %v (%s)", v.Final, !c.open, v.Summary)
 			}
 		})
 	}

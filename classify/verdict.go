@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +36,10 @@ type pending struct {
 // answersLost reports a phase 1 whose answers evidently never reached the
 // initiator: after the responder's first message the initiator sent nothing
 // new, only retransmitted (at least twice) what it had sent before.
-func answersLost(sa *SA) bool {
+//
+// At the end of the capture (atEnd) one such resend suffices when it came
+// well after the answer (a resend that crossed the answer comes at once).
+func answersLost(sa *SA, atEnd bool) bool {
 	var firstAnswer time.Time
 	for _, x := range sa.Phase1() {
 		for _, m := range x.Messages {
@@ -47,7 +51,7 @@ func answersLost(sa *SA) bool {
 	if firstAnswer.IsZero() {
 		return false
 	}
-	resent := 0
+	resent, late := 0, 0
 	for _, x := range sa.Phase1() {
 		for _, m := range x.Messages {
 			if m.Dir != I2R {
@@ -60,17 +64,20 @@ func answersLost(sa *SA) bool {
 				if st.After(firstAnswer) {
 					resent++
 				}
+				if st.Sub(firstAnswer) >= 200*time.Millisecond {
+					late++
+				}
 			}
 		}
 	}
-	return resent >= 2
+	return resent >= 2 || atEnd && late >= 1
 }
 
 // qm3Lost reports an IKEv1 quick mode that is complete on the initiator's
 // side only: the responder resent QM2 after QM3 had been sent, and went on
 // until its retransmissions ran out. QM3 never reached it, so the responder
 // never installed its SAs.
-func qm3Lost(x *Exchange, now time.Time) bool {
+func qm3Lost(x *Exchange, now time.Time, atEnd bool) bool {
 	if x.Type != decode.ExchangeQuickMode {
 		return false
 	}
@@ -83,10 +90,15 @@ func qm3Lost(x *Exchange, now time.Time) bool {
 			qm3 = m
 		}
 	}
-	if qm2 == nil || qm3 == nil || qm2.Retransmissions() < 2 {
+	if qm2 == nil || qm3 == nil || !qm2.lastSend().After(qm3.Time) {
 		return false
 	}
-	return qm2.lastSend().After(qm3.Time) && qm2.ranOut(now)
+	// At the end of the capture, the responder still resending QM2 after QM3
+	// was sent is the evidence: it never got QM3.
+	if atEnd {
+		return true
+	}
+	return qm2.Retransmissions() >= 2 && qm2.ranOut(now)
 }
 
 func (t *Tracker) localDir(sa *SA) Dir {
@@ -96,7 +108,9 @@ func (t *Tracker) localDir(sa *SA) Dir {
 	return I2R
 }
 
-func pendingOf(sa *SA, now time.Time) pending {
+// pendingOf finds what was pending on sa at now; atEnd is set when the
+// capture ended then, so that evidence need not wait for a give-up.
+func pendingOf(sa *SA, now time.Time, atEnd bool) pending {
 	if sa.Established.IsZero() {
 		p := pending{phase: 1}
 		for _, x := range sa.Phase1() {
@@ -110,7 +124,7 @@ func pendingOf(sa *SA, now time.Time) pending {
 		}
 		// The responder answered, but the initiator never went on and kept
 		// resending what it had sent before: the answers never reached it.
-		if p.answered && answersLost(sa) {
+		if p.answered && answersLost(sa, atEnd) {
 			p.answered, p.answersLost = false, true
 		}
 		if p.x == nil && len(sa.Exchanges) > 0 {
@@ -124,7 +138,7 @@ func pendingOf(sa *SA, now time.Time) pending {
 		return p
 	}
 	for _, x := range sa.Exchanges {
-		if x.Phase == 2 && x.Completed && qm3Lost(x, now) {
+		if x.Phase == 2 && x.Completed && qm3Lost(x, now, atEnd) {
 			return pending{phase: 2, x: x, answered: true, qm3Lost: true}
 		}
 		if x.Phase == 2 && !x.Completed {
@@ -139,7 +153,7 @@ func pendingOf(sa *SA, now time.Time) pending {
 // judge applies the rules of DESIGN.md "Verdicts" in order.
 func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	local := t.localDir(sa)
-	p := pendingOf(sa, t.now)
+	p := pendingOf(sa, t.now, t.ending)
 	// A deleted IKE SA is over once a second has passed with nothing after
 	// the Delete, and so is one a local restart replaced.
 	if !final && t.deletedAndQuiet(sa) {
@@ -223,7 +237,8 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		deletes := sa.deletes
 		// Judged only once the SA is over (end of capture or give-up gap),
 		// never while streaming: a child SA's Delete looks the same.
-		if d, ok := likelyV1Delete(sa); ok && len(deletes) == 0 && t.now.Sub(d.Time) >= time.Second {
+		// A Delete that is the last packet of the capture decides too.
+		if d, ok := likelyV1Delete(sa); ok && len(deletes) == 0 && (t.now.Sub(d.Time) >= time.Second || t.ending) {
 			deletes = append(deletes, d)
 		}
 		for _, d := range deletes {
@@ -244,6 +259,10 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 			v.Final = true
 			ev(d.Frame, d.Time, "Delete sent by the "+side(d.Dir)+certainty)
 			t.pendingEvidence(sa, p, ev)
+			if nw := sa.supersededBy; nw != nil && !nw.Started.Before(d.Time) && nw.Initiator.Addr() != addrOf(sa, d.Dir) {
+				ev(firstFrame(nw), nw.Started, "the "+side(otherDir(d.Dir))+" started a fresh phase 1 (IKE SA #"+itoa(nw.ID)+") "+dur(nw.Started.Sub(d.Time))+
+					" later: its IKE SA was gone, so the "+side(d.Dir)+"'s informational was the Delete of the IKE SA")
+			}
 			v.Hints = []string{"look at the " + side(d.Dir) + "'s log at " + d.Time.UTC().Format("15:04:05") + " for why it tore the SA down (policy change, service restart, reaped idle SA)"}
 			return t.finish(sa, v, p)
 		}
@@ -263,15 +282,22 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	if p.phase != 0 {
 		abandoned := final && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || t.now.Sub(p.x.Start) > t.limit(p.phase) ||
 			sa.supersededBy != nil || p.x.ranOut(t.now) || sa.lostRanOut(t.now))
-		if !abandoned {
+		// The capture ended while a request was still being retransmitted
+		// with no answer: that is the failure, whether or not the sender's
+		// give-up was recorded (a plain pcap stopped by hand has no end
+		// marker). The verdict is not final: the give-up was not seen.
+		u := unansweredOf(sa, p)
+		if !abandoned && !(t.ending && u.resending()) {
 			v.Class = InProgress
 			v.Final = false
-			v.Summary = p.x.Name + " still pending when the capture ended (" + dur(t.now.Sub(sa.lastSeen)) + " after its last message, give-up gap " + dur(t.cfg.GiveUp) + ")"
+			v.Summary = p.x.Name + " still pending when the capture ended: its latest message was sent once, " + dur(t.now.Sub(sa.lastSeen)) +
+				" before the end, and not retransmitted yet"
 			t.pendingEvidence(sa, p, ev)
 			return t.finish(sa, v, p)
 		}
-		v.Final = true
+		v.Final = abandoned
 		t.pendingEvidence(sa, p, ev)
+
 		switch {
 		case p.phase == 1 && p.answersLost:
 			v.Class = NoResponse
@@ -298,28 +324,85 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 			v.Summary = "phase 2 (" + p.x.Name + ") was answered but never completed"
 			v.Hints = []string{"the peer answered phase 2 but the initiator did not finish it: check the phase-2 proposals and PFS group on both sides and the initiator's log"}
 		}
+		if u != nil {
+			u.GaveUp = abandoned
+			v.Unanswered = u
+		}
+		if !abandoned {
+			v.Summary += "; " + u.text()
+			ev(u.lastFrame(), u.lastTime(), u.text())
+		}
 		return t.finish(sa, v, p)
 	}
 	// Rule 6: after establishment.
-	if probes := v1Unanswered(sa, t.now); len(probes) > 0 {
+	if probes, ranOut := v1Unanswered(sa, t.now, t.ending); len(probes) > 0 {
 		v.Class = DeadPeer
-		v.Final = true
+		v.Final = ranOut
 		first, last := probes[0], probes[len(probes)-1]
 		ev(first.Frame, first.Time, itoa(len(probes))+" encrypted informational messages (most likely DPD R-U-THERE) sent by the "+side(first.Dir)+
 			" from +"+dur(first.Time.Sub(sa.Started))+" to +"+dur(last.Time.Sub(sa.Started))+", nothing heard from the peer since")
 		v.Summary = "the established SA stopped getting answers from the peer (dead peer detection, likely)"
+		u := &Unanswered{Exchange: "Informational (likely DPD R-U-THERE)", Sender: first.Dir, GaveUp: ranOut}
+		for _, m := range probes {
+			u.Frames, u.Times = append(u.Frames, m.Frame), append(u.Times, m.Time)
+		}
+		v.Unanswered = u
+		if !ranOut {
+			v.Summary += "; the capture ended while the " + side(first.Dir) + " was still probing (" + itoa(len(probes)) + " sends over " + dur(last.Time.Sub(first.Time)) + ")"
+		}
 		v.Hints = []string{"the peer or the path to it went away after the tunnel was up: check the peer's state, and NAT or firewall timeouts on the path (NAT-T keepalives every 20 s keep mappings open)"}
 		return t.finish(sa, v, p)
 	}
-	if unanswered := unansweredAfter(sa); final && len(unanswered) > 0 && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || lastRanOut(sa, unanswered, t.now)) {
+	if unanswered := unansweredAfter(sa); len(unanswered) > 0 && (final && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || lastRanOut(sa, unanswered, t.now)) ||
+		t.ending && lastUnheard(sa, unanswered)) {
 		v.Class = DeadPeer
-		v.Final = true
+		v.Final = final && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || lastRanOut(sa, unanswered, t.now))
 		for _, m := range unanswered {
 			ev(m.Frame, m.Time, "request sent "+itoa(len(m.SendTimes))+" time(s), never answered")
 		}
 		v.Summary = "the established SA stopped getting answers from the peer"
+		m := latestSent(unanswered)
+		u := unansweredMsg(exchangeOf(sa, m), m)
+		u.GaveUp = v.Final
+		v.Unanswered = u
+		if !v.Final {
+			v.Summary += "; " + u.text()
+		}
 		v.Hints = []string{"the peer or the path to it went away after the tunnel was up: check the peer's state, and NAT or firewall timeouts on the path (NAT-T keepalives every 20 s keep mappings open)"}
 		return t.finish(sa, v, p)
+	}
+	// A child SA whose ESP stopped with an informational (most likely its
+	// Delete) at the end of its lifetime, and nothing took over.
+	if ce := childEnded(sa); ce != nil {
+		life, kb, src := t.childLifetime(sa, ce.child)
+		age := ce.inf.Time.Sub(ce.child.Established)
+		slack := max(2*time.Second, life/10)
+		byTime := life > 0 && (age-life).Abs() <= slack
+		byKB := kb > 0 && ce.bytes/1024 >= kb*9/10
+		if byTime || byKB {
+			v.Class = LifetimeExpired
+			v.WindowsCode = 13895
+			v.Final = final
+			what := src + " phase-2 lifetime " + dur(life)
+			if byKB && !byTime {
+				what = src + " phase-2 lifetime " + strconv.FormatUint(kb, 10) + " KB (" + strconv.FormatUint(ce.bytes/1024, 10) + " KB carried)"
+			}
+			ev(ce.child.Exchange.Messages[0].Frame, ce.child.Established, "phase-2 SA set up at +"+dur(ce.child.Established.Sub(sa.Started))+", "+what)
+			ev(ce.lastFrame, ce.last, "its ESP stopped at +"+dur(ce.last.Sub(sa.Started))+", "+dur(ce.last.Sub(ce.child.Established))+" after it was set up")
+			ev(ce.inf.Frame, ce.inf.Time, "encrypted informational from the "+side(ce.inf.Dir)+" at +"+dur(ce.inf.Time.Sub(sa.Started))+
+				": most likely the Delete of the phase-2 SA at the end of its lifetime; no new phase 2 took over")
+			v.Summary = "a phase-2 SA reached its lifetime without being rekeyed: its traffic stopped"
+			v.Hints = []string{"check that phase-2 rekeying is enabled on the side that should rekey (rekey margin shorter than the lifetime), and that both sides' phase-2 lifetimes (seconds and kilobytes) are compatible"}
+			return t.finish(sa, v, p)
+		}
+		why := "IKEv1 negotiates it inside the encrypted quick mode"
+		if sa.Version == 2 {
+			why = "IKEv2 does not negotiate it at all: each side keeps its own"
+		}
+		v.Hints = append(v.Hints, "a phase-2 SA's ESP stopped at +"+dur(ce.last.Sub(sa.Started))+", "+dur(ce.last.Sub(ce.child.Established))+
+			" after it was set up, with an encrypted informational from the "+side(ce.inf.Dir)+" (most likely its Delete) and nothing taking over: "+
+			"if that was its lifetime it cannot be checked here, because the phase-2 lifetime is unknown ("+why+"); "+
+			"give it with --child-lifetime (or --profile windows), or decrypt with keys")
 	}
 	if lt := lifetimeOf(sa); lt > 0 && final && !sa.Established.IsZero() {
 		expiry := sa.Established.Add(time.Duration(lt) * time.Second)
@@ -423,6 +506,213 @@ func (t *Tracker) pendingEvidence(sa *SA, p pending, ev func(int, time.Time, str
 	}
 }
 
+// unansweredOf is the request behind a stalled negotiation: the latest
+// message of the pending exchange, or the message that never arrived whole
+// when it was sent again later in IP fragments of which only some came.
+func unansweredOf(sa *SA, p pending) *Unanswered {
+	if p.x == nil {
+		return nil
+	}
+	ms := p.x.Messages
+	if p.answersLost {
+		// The request is the initiator's: its answers never reached it.
+		ms = nil
+		for _, m := range p.x.Messages {
+			if m.Dir == I2R {
+				ms = append(ms, m)
+			}
+		}
+	}
+	m := latestSent(ms)
+	var u *Unanswered
+	if m != nil {
+		u = unansweredMsg(p.x.Name, m)
+	}
+	if n := len(sa.fragsLost); n > 0 && (m == nil || sa.fragsLost[n-1].First.After(m.lastSend())) {
+		u = &Unanswered{Exchange: p.x.Name, Sender: I2R, Fragments: true}
+		if sa.fragsLost[n-1].Src == sa.Responder.Addr() {
+			u.Sender = R2I
+		}
+		for _, dg := range sa.fragsLost {
+			u.Frames, u.Times = append(u.Frames, firstRef(dg)), append(u.Times, dg.First)
+		}
+	}
+	return u
+}
+
+func unansweredMsg(exchange string, m *Message) *Unanswered {
+	u := &Unanswered{Exchange: exchange, Sender: m.Dir, Times: slices.Clone(m.SendTimes), Sends: len(m.SendTimes) + m.ExtraSends}
+	if len(m.Frames) == len(m.SendTimes) {
+		u.Frames = slices.Clone(m.Frames)
+	} else {
+		u.Frames = []int{m.Frame}
+	}
+	return u
+}
+
+// resending reports a request that was sent more than once with no answer.
+func (u *Unanswered) resending() bool { return u != nil && u.count() >= 2 }
+
+func (u *Unanswered) count() int {
+	if u.Sends > 0 {
+		return u.Sends
+	}
+	return len(u.Times)
+}
+
+// text says that the capture ended while the sender was still at it.
+func (u *Unanswered) text() string {
+	what := "retransmitting"
+	if u.Fragments {
+		what = "resending a message of which only some IP fragments arrived"
+	}
+	return "the capture ended while the " + side(u.Sender) + " was still " + what + " (" + itoa(u.count()) + " sends over " +
+		dur(u.Times[len(u.Times)-1].Sub(u.Times[0])) + ")"
+}
+
+func (u *Unanswered) lastFrame() int      { return u.Frames[len(u.Frames)-1] }
+func (u *Unanswered) lastTime() time.Time { return u.Times[len(u.Times)-1] }
+
+func exchangeOf(sa *SA, m *Message) string {
+	for _, x := range sa.Exchanges {
+		for _, o := range x.Messages {
+			if o == m {
+				return x.Name
+			}
+		}
+	}
+	return ""
+}
+
+// childEnd is a phase-2 SA whose traffic stopped with an informational.
+type childEnd struct {
+	child     *ChildSA
+	last      time.Time // last ESP
+	lastFrame int
+	bytes     uint64
+	inf       *Message
+}
+
+// childEnded finds a phase-2 SA of an established IKE SA whose ESP stopped
+// and, within three seconds of the last packet, an encrypted informational
+// came (the Delete that ends a child, which cannot be read without keys),
+// with no newer child taking over the traffic and no phase 2 after it.
+func childEnded(sa *SA) *childEnd {
+	if sa.Established.IsZero() {
+		return nil
+	}
+	for i, c := range sa.Children {
+		if c.Rekeyed || c.Established.IsZero() || len(c.ESP) == 0 || c.Exchange == nil || len(c.Exchange.Messages) == 0 {
+			continue
+		}
+		_, last := espSpan(c.ESP)
+		ce := &childEnd{child: c, last: last}
+		for _, e := range c.ESP {
+			ce.bytes += e.Bytes
+			if e.Last.Equal(last) {
+				ce.lastFrame = e.LastFrame
+			}
+		}
+		// Nothing took over: no later child carried traffic, and no phase 2
+		// began after the traffic stopped.
+		later := false
+		for _, n := range sa.Children[i+1:] {
+			if len(n.ESP) > 0 {
+				later = true
+			}
+		}
+		for _, e := range sa.ESP {
+			if e.Last.After(last.Add(3 * time.Second)) {
+				later = true
+			}
+		}
+		for _, x := range sa.Exchanges {
+			if x.Phase == 2 && x.Start.After(last) {
+				later = true
+			}
+		}
+		if later {
+			continue
+		}
+		for _, x := range sa.Exchanges {
+			if !isInformational(x) || x.Start.Before(c.Established) {
+				continue
+			}
+			for _, m := range x.Messages {
+				if (m.Encrypted || sa.Version == 2) && (m.Time.Sub(last)).Abs() <= 3*time.Second && !teardown(sa, m) {
+					ce.inf = m
+					return ce
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// teardown reports an informational that is part of taking the whole IKE
+// SA down rather than one phase-2 SA: in IKEv1 the sender deletes the IKE SA
+// in a second informational right after the phase-2 one; in IKEv2 a Delete
+// of the IKE SA is one exchange, so an informational counts as a child's
+// only when the IKE SA was heard from again after it.
+func teardown(sa *SA, m *Message) bool {
+	if sa.supersededBy != nil {
+		return true // rekeyed or replaced: its children moved on
+	}
+	after := false
+	for _, x := range sa.Exchanges {
+		for _, o := range x.Messages {
+			if o.lastSend().After(m.lastSend().Add(time.Second)) {
+				after = true
+			}
+			if isInformational(x) && o != m && o.Dir == m.Dir && o.Time.Sub(m.Time).Abs() <= 2*time.Second {
+				return true
+			}
+		}
+	}
+	return sa.Version == 2 && !after
+}
+
+// childLifetime is the phase-2 lifetime to check c against: negotiated where
+// visible, else the configured one (--child-lifetime or the profile's).
+func (t *Tracker) childLifetime(sa *SA, c *ChildSA) (time.Duration, uint64, string) {
+	if c.LifetimeSeconds > 0 || c.LifetimeKilobytes > 0 {
+		return time.Duration(c.LifetimeSeconds) * time.Second, c.LifetimeKilobytes, "negotiated"
+	}
+	return t.cfg.ChildLifetime, t.cfg.ChildLifetimeKB, "configured"
+}
+
+// lastUnheard reports whether the latest unanswered request was sent more
+// than once and nothing came back from the peer after its first copy.
+func lastUnheard(sa *SA, unanswered []*Message) bool {
+	m := latestSent(unanswered)
+	return m != nil && len(m.SendTimes) >= 2 && !heardAfter(sa, otherDir(m.Dir), m.SendTimes[0])
+}
+
+// heardAfter reports anything from direction d after t: an IKE message or ESP.
+func heardAfter(sa *SA, d Dir, t time.Time) bool {
+	for _, x := range sa.Exchanges {
+		for _, m := range x.Messages {
+			if m.Dir == d && m.lastSend().After(t) {
+				return true
+			}
+		}
+	}
+	for _, e := range sa.ESP {
+		if e.Dir == d && e.Last.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// addrOf is the address of the side that sends in direction d.
+func addrOf(sa *SA, d Dir) netip.Addr {
+	if d == I2R {
+		return sa.Initiator.Addr()
+	}
+	return sa.Responder.Addr()
+}
+
 // likelyV1Delete finds an IKEv1 Delete that cannot be read: without keys a
 // Delete after main mode is just an encrypted informational message. One
 // that is the last thing heard on the IKE SA is most likely the Delete of
@@ -501,16 +791,23 @@ func qmRefused(x *Exchange, sa *SA) *Message {
 		return nil
 	}
 	qm1 := x.Messages[0]
-	if qm1.Dir != I2R || x.distinct(R2I) > 0 {
+	// Answered at once: QM1 was sent once and never again, so the answer
+	// came before any retransmission was due.
+	if qm1.Dir != I2R || x.distinct(R2I) > 0 || qm1.Retransmissions() > 0 {
 		return nil
 	}
-	last := qm1.lastSend()
 	for _, ix := range sa.Exchanges {
 		if ix.Type != decode.ExchangeInformational {
 			continue
 		}
 		for _, m := range ix.Messages {
-			if m.Dir == R2I && m.Encrypted && !m.Time.Before(qm1.Time) && m.Time.Sub(qm1.Time) <= 2*time.Second && !last.After(m.Time) {
+			if m.Dir == R2I && m.Encrypted && !m.Time.Before(qm1.Time) && m.Time.Sub(qm1.Time) <= 2*time.Second {
+				// Read what follows: a fresh phase 1 from the initiator
+				// means its IKE SA was gone, so the informational was the
+				// peer's Delete, not a refusal of phase 2.
+				if nw := sa.supersededBy; nw != nil && nw.Initiator.Addr() == sa.Initiator.Addr() && !nw.Started.Before(m.Time) {
+					return nil
+				}
 				return m
 			}
 		}
@@ -640,9 +937,14 @@ func (t *Tracker) byLocal(sa, nw *SA) bool {
 // spread over time (R-U-THERE, RFC 3706; they cannot be read without keys)
 // and heard nothing at all from the peer since the first of them. It
 // returns those messages, or nil.
-func v1Unanswered(sa *SA, now time.Time) []*Message {
+//
+// At the end of the capture (atEnd) two such messages of the same size
+// spread over a second or more are evidence enough: a live peer answers
+// R-U-THERE at once. ranOut
+// tells whether the prober was seen to give up.
+func v1Unanswered(sa *SA, now time.Time, atEnd bool) (probes []*Message, ranOut bool) {
 	if sa.Version != 1 || sa.Established.IsZero() {
-		return nil
+		return nil, false
 	}
 	for _, d := range []Dir{I2R, R2I} {
 		var heard time.Time // last thing from the other side
@@ -671,7 +973,7 @@ func v1Unanswered(sa *SA, now time.Time) []*Message {
 				}
 			}
 		}
-		if len(out) < 3 {
+		if len(out) < 2 {
 			continue
 		}
 		slices.SortFunc(out, func(a, b *Message) int { return a.Time.Compare(b.Time) })
@@ -679,11 +981,21 @@ func v1Unanswered(sa *SA, now time.Time) []*Message {
 		for _, m := range out {
 			probe.SendTimes = append(probe.SendTimes, m.Time)
 		}
-		if out[len(out)-1].Time.Sub(out[0].Time) >= 2*time.Second && probe.ranOut(now) {
-			return out
+		span := out[len(out)-1].Time.Sub(out[0].Time)
+		if len(out) >= 3 && span >= 2*time.Second && probe.ranOut(now) {
+			return out, true
+		}
+		// R-U-THEREs of one prober are all the same size (a hash and a
+		// notify with a sequence number); a Delete among them is not a probe.
+		same := true
+		for _, m := range out {
+			same = same && m.Length == out[0].Length
+		}
+		if atEnd && span >= time.Second && same {
+			return out, false
 		}
 	}
-	return nil
+	return nil, false
 }
 
 func lifetimeOf(sa *SA) uint64 {

@@ -144,6 +144,24 @@ type VerdictJSON struct {
 	Summary      string         `json:"summary"`
 	Evidence     []EvidenceJSON `json:"evidence"`
 	Hints        []string       `json:"hints"`
+	// Unanswered is the request a failure rests on; omitted otherwise.
+	Unanswered *UnansweredJSON `json:"unanswered,omitempty"`
+}
+
+// UnansweredJSON is the request behind a failure verdict, with its sends.
+type UnansweredJSON struct {
+	Exchange    string     `json:"exchange"`
+	Sender      string     `json:"sender"`
+	SendCount   int        `json:"send_count"`
+	Sends       []SendJSON `json:"sends"`
+	IPFragments bool       `json:"ip_fragments_only"`
+	GaveUp      bool       `json:"gave_up"`
+}
+
+// SendJSON is one copy of a request.
+type SendJSON struct {
+	Frame int     `json:"frame"`
+	Time  *string `json:"time"`
 }
 
 // WindowsJSON is the Windows error of a verdict.
@@ -309,6 +327,18 @@ func SAToJSON(sa *classify.SA) SAJSON {
 		j.Verdict.Evidence = append(j.Verdict.Evidence, EvidenceJSON{Frame: e.Frame, Time: tptr(e.Time), Text: e.Text})
 	}
 	j.Verdict.Hints = append(j.Verdict.Hints, v.Hints...)
+	if u := v.Unanswered; u != nil {
+		uj := &UnansweredJSON{Exchange: u.Exchange, Sender: sender(u.Sender), SendCount: max(u.Sends, len(u.Times)),
+			Sends: []SendJSON{}, IPFragments: u.Fragments, GaveUp: u.GaveUp}
+		for i, tm := range u.Times {
+			f := 0
+			if i < len(u.Frames) {
+				f = u.Frames[i]
+			}
+			uj.Sends = append(uj.Sends, SendJSON{Frame: f, Time: tptr(tm)})
+		}
+		j.Verdict.Unanswered = uj
+	}
 	return j
 }
 

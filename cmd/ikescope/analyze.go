@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"encoding/json"
 	"io"
 	"net/netip"
@@ -27,6 +28,9 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	giveUp := fs.Duration("give-up", 0, "silence after which a pending negotiation counts as abandoned (default from the profile: 100s)")
 	local := fs.String("local", "", "the local `ADDR` (decides sa_reaped versus sa_deleted); default: the initiator")
 	failOn := fs.String("fail-on", "", "exit 1 when a verdict of one of these `CLASS[,CLASS]` is found")
+	endAt := fs.String("capture-end", "", "when the recording stopped, for files that do not say (plain pcap): RFC 3339 `TIME`, or +DURATION after the last packet")
+	childLife := fs.Duration("child-lifetime", 0, "phase-2 lifetime to check child SAs against where the negotiated one is not visible (encrypted quick mode, IKEv2)")
+	childKB := fs.Uint64("child-lifetime-kb", 0, "phase-2 lifetime in kilobytes, likewise")
 	if done, code := parseFlags(fs, args, stdout); done {
 		return code
 	}
@@ -53,6 +57,17 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if *o.v > 0 {
 			*o.d = *o.v
 		}
+	}
+	if *childLife > 0 {
+		cfg.ChildLifetime = *childLife
+	}
+	if *childKB > 0 {
+		cfg.ChildLifetimeKB = *childKB
+	}
+	end, err := parseCaptureEnd(*endAt)
+	if err != nil {
+		warn(stderr, "--capture-end: "+err.Error())
+		return exitUsage
 	}
 	if *local != "" {
 		a, err := netip.ParseAddr(*local)
@@ -134,7 +149,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		n++
 		pl.Feed(p)
 	}
-	pl.Finish(captureEnd(src))
+	pl.Finish(end.resolve(src))
 	sas := tr.Results()
 	switch *format {
 	case "text":
@@ -172,6 +187,50 @@ func capturesJSON(src capture.Source) []report.CaptureJSON {
 		out = append(out, c)
 	}
 	return out
+}
+
+// captureEndFlag is --capture-end: an absolute time, or a duration after the
+// last packet; zero when not given.
+type captureEndFlag struct {
+	at    time.Time
+	after time.Duration
+}
+
+func parseCaptureEnd(s string) (captureEndFlag, error) {
+	if s == "" {
+		return captureEndFlag{}, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "+"); ok {
+		d, err := time.ParseDuration(rest)
+		if err != nil || d < 0 {
+			return captureEndFlag{}, errors.New("want an RFC 3339 time or +DURATION (e.g. +30s), got " + strconv.Quote(s))
+		}
+		return captureEndFlag{after: d}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return captureEndFlag{}, errors.New("want an RFC 3339 time (e.g. 2026-12-04T21:13:30Z) or +DURATION, got " + strconv.Quote(s))
+	}
+	return captureEndFlag{at: t}, nil
+}
+
+// resolve is the end of the capture: the flag's time when given (a time
+// before the last packet leaves the clock at the last packet), else what
+// the files say.
+func (e captureEndFlag) resolve(src capture.Source) time.Time {
+	switch {
+	case !e.at.IsZero():
+		return e.at
+	case e.after > 0:
+		var last time.Time
+		for _, st := range capture.Stats(src) {
+			if st.Last.After(last) {
+				last = st.Last
+			}
+		}
+		return last.Add(e.after)
+	}
+	return captureEnd(src)
 }
 
 // captureEnd is when the capture stopped, where the files say so (pcapng

@@ -50,17 +50,32 @@ type SA struct {
 	Expiry time.Time
 	// Rekeyed is set when the IKE SA or one of its children was rekeyed.
 	Rekeyed bool
+	// ChildExpired is when this daemon closed a child SA at its lifetime
+	// ("closing expired CHILD_SA"), unless a child was set up after it.
+	ChildExpired time.Time
 
 	// GaveAsResponder is set when what was given up was this daemon's
 	// response (the peer never sent the message that completes it).
 	GaveAsResponder bool
 
-	// Pending names the request still outstanding at the end of the log.
-	Pending string
+	// Pending names the request still outstanding at the end of the log;
+	// PendingResent counts its retransmissions (for IKEv1 DPD, the
+	// R-U-THEREs after the first that went unanswered) and PendingAnswered
+	// says whether its exchange got a response.
+	Pending         string
+	PendingResent   int
+	PendingAnswered bool
+	// RespPending names the exchange this daemon answered and still waited
+	// to see completed at the end of the log; RespResent counts the
+	// retransmissions of its response.
+	RespPending string
+	RespResent  int
 
 	pending     string // exchange of the outstanding request this daemon sent
 	answered    bool   // that exchange got at least one response
+	resent      int    // retransmissions of that request
 	respPending string // exchange this daemon answered and waits to see completed
+	respResent  int    // retransmissions of that response
 }
 
 var (
@@ -139,7 +154,8 @@ func Parse(r io.Reader, until time.Time) ([]*SA, error) {
 		return nil, err
 	}
 	for _, sa := range order {
-		sa.Pending = sa.pending
+		sa.Pending, sa.PendingResent, sa.PendingAnswered = sa.pending, sa.resent, sa.answered
+		sa.RespPending, sa.RespResent = sa.respPending, sa.respResent
 	}
 	slices.SortStableFunc(order, func(a, b *SA) int { return a.Started.Compare(b.Started) })
 	return order, nil
@@ -163,7 +179,12 @@ func (sa *SA) line(ts time.Time, msg string) {
 		if sa.Established.IsZero() {
 			sa.Established = ts
 		}
+	case strings.HasPrefix(msg, "closing expired CHILD_SA"):
+		if sa.ChildExpired.IsZero() {
+			sa.ChildExpired = ts
+		}
 	case strings.HasPrefix(msg, "CHILD_SA ") && strings.Contains(msg, " established with SPIs "):
+		sa.ChildExpired = time.Time{}
 		sa.Children++
 		if sa.FirstChild.IsZero() {
 			sa.FirstChild = ts
@@ -172,6 +193,11 @@ func (sa *SA) line(ts time.Time, msg string) {
 		sa.Received = true
 	case strings.HasPrefix(msg, "sending retransmit"), strings.HasPrefix(msg, "retransmit "):
 		sa.Retransmits++
+		if strings.Contains(msg, " of response ") {
+			sa.respResent++
+		} else if sa.pending != "" {
+			sa.resent++
+		}
 	case strings.HasPrefix(msg, "giving up after"):
 		sa.gaveUp(ts)
 	case strings.HasPrefix(msg, "DPD check timed out"):
@@ -206,7 +232,7 @@ func (sa *SA) line(ts time.Time, msg string) {
 func (sa *SA) track(msg string) {
 	if strings.Contains(msg, "state change: ") && strings.HasSuffix(msg, "=> ESTABLISHED") {
 		if phase1(sa.pending) {
-			sa.pending, sa.answered = "", false
+			sa.setPending("")
 		}
 		if phase1(sa.respPending) {
 			sa.respPending = ""
@@ -215,7 +241,7 @@ func (sa *SA) track(msg string) {
 	}
 	if strings.HasPrefix(msg, "CHILD_SA ") && strings.Contains(msg, " established with SPIs ") {
 		if !phase1(sa.pending) {
-			sa.pending, sa.answered = "", false
+			sa.setPending("")
 		}
 		sa.respPending = ""
 		return
@@ -224,21 +250,27 @@ func (sa *SA) track(msg string) {
 		x := m[1]
 		switch {
 		case m[2] == "response":
-			if x != "INFORMATIONAL" && x != "INFORMATIONAL_V1" {
-				sa.respPending = x
+			if x != "INFORMATIONAL" && x != "INFORMATIONAL_V1" && x != sa.respPending {
+				sa.respPending, sa.respResent = x, 0
 			}
 		case x == "INFORMATIONAL_V1":
 			// IKEv1 informational exchanges are one message; only DPD
 			// R-U-THERE waits for something (an R-U-THERE-ACK).
 			if strings.Contains(msg, "N(DPD)") {
-				sa.pending, sa.answered = "DPD", false
+				// Each R-U-THERE is a new message; those after the first
+				// unanswered one count as its retransmissions.
+				if sa.pending == "DPD" {
+					sa.resent++
+				} else {
+					sa.setPending("DPD")
+				}
 			}
 		case phase1(x) && !sa.Established.IsZero():
 			// The last message of aggressive mode comes after the SA is up.
 		case x == "QUICK_MODE" && strings.HasSuffix(msg, "[ HASH ]"):
 			// QM3 completes quick mode; it is not a new request.
 		case x != sa.pending || !sa.answered:
-			sa.pending, sa.answered = x, false
+			sa.setPending(x)
 		}
 		return
 	}
@@ -250,14 +282,18 @@ func (sa *SA) track(msg string) {
 			// IKEv2 exchanges are a request and its response; only
 			// IKE_SA_INIT goes on (with IKE_AUTH).
 			if sa.Version == 2 && x != "IKE_SA_INIT" {
-				sa.pending, sa.answered = "", false
+				sa.setPending("")
 			}
 		case x == "INFORMATIONAL_V1" && strings.Contains(msg, "N(DPD_ACK)") && sa.pending == "DPD":
-			sa.pending, sa.answered = "", false
+			sa.setPending("")
 		case x == "QUICK_MODE" && m[2] == "request" && sa.respPending == "QUICK_MODE" && strings.HasSuffix(msg, "[ HASH ]"):
 			sa.respPending = ""
 		}
 	}
+}
+
+func (sa *SA) setPending(x string) {
+	sa.pending, sa.answered, sa.resent = x, false, 0
 }
 
 // Gave-up bookkeeping for the responder role: a daemon that retransmits

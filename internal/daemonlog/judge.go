@@ -140,6 +140,26 @@ func classOf(ini, resp *SA) (class, reason string) {
 	if resp != nil && !resp.GaveUp.IsZero() && resp.GaveAsResponder && !phase1(resp.Gave) {
 		return "qm_delay_drop", "responder gave up waiting for the initiator to complete " + resp.Gave
 	}
+	// Still retransmitting when the capture (and so the log) ended: the
+	// request had gone unanswered, which decides the class by its phase
+	// even though the daemon had not given up yet.
+	if ini.Pending != "" && ini.PendingResent > 0 {
+		switch {
+		case phase1(ini.Pending) && !ini.Received:
+			return "no_response", "initiator still retransmitting " + ini.Pending + " at the end of the capture, nothing received"
+		case phase1(ini.Pending):
+			return "mm_delay_drop", "initiator still retransmitting " + ini.Pending + " at the end of the capture, after answers from the responder"
+		case ini.Pending == "DPD" || ini.Pending == "INFORMATIONAL":
+			return "dead_peer", "initiator still probing (" + ini.Pending + ") unanswered at the end of the capture"
+		case ini.PendingAnswered:
+			return "qm_delay_drop", "initiator still retransmitting " + ini.Pending + " at the end of the capture, after it was answered"
+		default:
+			return "qm_acquire_drop", "initiator still retransmitting " + ini.Pending + " at the end of the capture, never answered"
+		}
+	}
+	if resp != nil && resp.RespPending != "" && !phase1(resp.RespPending) && resp.RespResent > 0 {
+		return "qm_delay_drop", "responder still resending its " + resp.RespPending + " response at the end of the capture: the initiator's last message never reached it"
+	}
 	if ini.Pending != "" && ini.Pending != "DPD" && ini.Pending != "INFORMATIONAL" && ini.Pending != "INFORMATIONAL_V1" {
 		return "in_progress", "initiator's " + ini.Pending + " still pending at the end of the capture"
 	}
@@ -148,6 +168,12 @@ func classOf(ini, resp *SA) (class, reason string) {
 			return "mm_delay_drop", "responder gave up waiting for the initiator to complete " + resp.Gave
 		}
 		return "in_progress", "phase 1 neither completed nor given up in the log"
+	}
+	if !ini.ChildExpired.IsZero() {
+		return "lifetime_expired", "initiator closed an expired CHILD_SA, not rekeyed"
+	}
+	if resp != nil && !resp.ChildExpired.IsZero() {
+		return "lifetime_expired", "responder closed an expired CHILD_SA, not rekeyed"
 	}
 	return "established", "phase 1 established"
 }

@@ -7,8 +7,10 @@
 #   bash testdata/gen/gen.sh [-o DIR] [SCENARIO...]    (as root; all when none named)
 #   bash testdata/gen/gen.sh -l                        list scenarios
 #
-# For each scenario it writes DIR/NAME.pcapng, DIR/NAME.initiator.log and
-# DIR/NAME.responder.log (DIR defaults to testdata/gen/captures). The
+# For each scenario it writes DIR/NAME.pcapng (dumpcap), DIR/NAME.pcap (the
+# same packets from tcpdump -w), DIR/NAME.initiator.log and
+# DIR/NAME.responder.log, and the keys charon logged in
+# DIR/NAME.{initiator,responder}.keys.log (DIR defaults to testdata/gen/captures). The
 # expectation files (NAME.pcapng.expect.json) are then derived from the logs by
 # `go run ./internal/daemonlog/cmd/expect`. Only documentation addresses are
 # used, inside namespaces this script creates and deletes.
@@ -31,8 +33,8 @@ shift $((OPTIND - 1))
 all=$(declare -F | awk '{print $3}' | sed -n 's/^scn_//p')
 if [ "$list" = yes ]; then echo "$all"; exit 0; fi
 [ "$(id -u)" = 0 ] || { echo "gen.sh: needs root (network namespaces)" >&2; exit 3; }
-for cmd in "$CHARON" "$SWANCTL" dumpcap nft ip ping perl; do
-  command -v "$cmd" >/dev/null || [ -x "$cmd" ] || { echo "gen.sh: $cmd not found (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins wireshark-common nftables iputils-ping)" >&2; exit 3; }
+for cmd in "$CHARON" "$SWANCTL" dumpcap tcpdump nft ip ping perl; do
+  command -v "$cmd" >/dev/null || [ -x "$cmd" ] || { echo "gen.sh: $cmd not found (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins wireshark-common tcpdump nftables iputils-ping)" >&2; exit 3; }
 done
 mkdir -p "$OUT"
 CERTS=${CERTS:-$HERE/certs}
@@ -56,10 +58,12 @@ for name in "${names[@]}"; do
   # The scenario ran in a subshell: find its capture and logs by path.
   if [ -s "$WORK/capture.pcapng" ]; then
     cp "$WORK/capture.pcapng" "$OUT/$name.pcapng"
+    if [ -s "$WORK/capture.pcap" ]; then cp "$WORK/capture.pcap" "$OUT/$name.pcap"; else log "scenario $name: no tcpdump capture"; failed=1; fi
     for side in a b; do
       role=initiator; [ $side = b ] && role=responder
       [ -f "$WORK/$side/charon.log" ] && sed "s#$WORK/##g" "$WORK/$side/charon.log" > "$OUT/$name.$role.log"
       [ -f "$WORK/$side/pluto.log" ] && sed "s#$WORK/##g" "$WORK/$side/pluto.log" > "$OUT/$name.$role.log"
+      [ -s "$WORK/$side/keys.log" ] && sed "s#$WORK/##g" "$WORK/$side/keys.log" > "$OUT/$name.$role.keys.log"
     done
     log "scenario $name: $(($(date +%s) - start)) s, $(stat -c %s "$OUT/$name.pcapng") bytes"
   else

@@ -117,6 +117,18 @@ charon {
       cfg = 1
       knl = 0
     }
+    # Keys as charon logs them (IKE and child SA keys are logged at level 4),
+    # so that the encrypted payloads of the capture can be read (--keys).
+    keys {
+      path = $dir/keys.log
+      time_format = %Y-%m-%dT%H:%M:%S
+      time_add_ms = yes
+      ike_name = yes
+      append = no
+      default = -1
+      ike = 4
+      chd = 4
+    }
   }
   syslog { daemon { default = -1 } }
 }
@@ -151,15 +163,23 @@ load() {
     { cat "$WORK/$1/load.out" >&2; return 1; }
 }
 
-# start_capture: dumpcap on the capture interface, written to
-# $WORK/capture.pcapng. pcapng rather than pcap: dumpcap ends the file with
-# interface statistics whose isb_endtime says when the capture stopped, so
-# the silence after the last packet is part of the record.
+# start_capture: two recordings of the same interface at once, as users make
+# them: dumpcap writes $WORK/capture.pcapng (and ends the file with interface
+# statistics whose isb_endtime says when the capture stopped); tcpdump -w
+# writes $WORK/capture.pcap, plain pcap with no end-of-capture marker. The
+# verdicts must not depend on which one is read.
 start_capture() {
-  ip netns exec "$PFX$CAP_NS" dumpcap -q -i "$CAP_IF" -w "$WORK/capture.pcapng" >"$WORK/dumpcap.out" 2>&1 &
+  # SIGINT is ignored in a script's background jobs; perl restores its
+  # default so that dumpcap can be stopped as by Ctrl-C (see stop_capture).
+  ip netns exec "$PFX$CAP_NS" perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' \
+    dumpcap -q -i "$CAP_IF" -w "$WORK/capture.pcapng" >"$WORK/dumpcap.out" 2>&1 &
   PIDS+=($!)
   CAP_PID=$!
+  ip netns exec "$PFX$CAP_NS" tcpdump --immediate-mode -n -U -s 0 -i "$CAP_IF" -w "$WORK/capture.pcap" >"$WORK/tcpdump.out" 2>&1 &
+  PIDS+=($!)
+  TCPDUMP_PID=$!
   for _ in $(seq 100); do grep -qs "Capturing on" "$WORK/dumpcap.out" && break; sleep 0.05; done
+  for _ in $(seq 100); do grep -qs "listening on" "$WORK/tcpdump.out" && break; sleep 0.05; done
   sleep 0.2
 }
 
@@ -171,11 +191,14 @@ finish_scenario() {
 
 stop_capture() {
   sleep 0.3
-  # SIGTERM: background jobs of a script ignore SIGINT; dumpcap closes the
-  # file cleanly (with its statistics block) on TERM.
-  kill -TERM "$CAP_PID" 2>/dev/null || true
+  # SIGINT, as Ctrl-C: dumpcap reads what the kernel still holds and closes
+  # the file with its statistics block (on TERM it loses its last batch of
+  # packets). tcpdump --immediate-mode has written every packet already.
+  kill -INT "$CAP_PID" 2>/dev/null || true
+  kill -TERM "$TCPDUMP_PID" 2>/dev/null || true
   wait "$CAP_PID" 2>/dev/null || true
-  CAP_PID=
+  wait "$TCPDUMP_PID" 2>/dev/null || true
+  CAP_PID= TCPDUMP_PID=
 }
 
 # ping_inner: traffic between the protected hosts (through ESP once up).

@@ -156,3 +156,10 @@ scn_v1_libreswan_main() { VERSION=1; pluto_defaults; topo_pair; up_pluto; initia
 scn_v1_libreswan_psk_mismatch() { VERSION=1 B_PSK=another-secret-entirely; pluto_defaults; topo_pair; up_pluto; initiate; quiet; }
 scn_v2_libreswan_psk_mismatch() { B_PSK=another-secret-entirely; pluto_defaults; topo_pair; up_pluto; initiate; quiet 3; }
 scn_v2_libreswan_proposal_mismatch() { pluto_defaults; B_PLUTO_IKE=aes256-sha2_384\\;ecp384; topo_pair; up_pluto; initiate; quiet 3; }
+
+# --- a child SA reaching its lifetime without a rekey ---------------------------
+# rekey_time 0 turns rekeying off: at its 6 s life_time charon deletes the
+# child SA and the traffic it carried stops. The phase-2 lifetime travels
+# only inside the encrypted quick mode, so without keys the wire cannot say
+# it was the lifetime (wire-limits.tsv); with --child-lifetime 6s it can.
+scn_v1_child_expiry() { VERSION=1 CHILD_REKEY=0s CHILD_LIFE=6s; topo_pair; up; initiate; ping_inner 45; quiet 3; }

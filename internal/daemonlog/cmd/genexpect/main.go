@@ -4,7 +4,8 @@
 //	go run ./internal/daemonlog/cmd/genexpect testdata/gen/captures
 //
 // For every NAME.pcapng with NAME.initiator.log and NAME.responder.log
-// beside it, NAME.pcapng.expect.json gets one entry per IKE SA the logs
+// beside it, NAME.pcapng.expect.json (and NAME.pcap.expect.json, when the
+// tcpdump recording NAME.pcap is there) gets one entry per IKE SA the logs
 // show, with the verdict class the logs imply, the phase-1 time the
 // initiator logged, and no_retransmissions when neither daemon
 // retransmitted. Nothing here looks at the capture: the expectations are
@@ -127,7 +128,20 @@ func write(capture string, limits map[string]limit) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(capture+check.Suffix, b, 0o644)
+	if err := os.WriteFile(capture+check.Suffix, b, 0o644); err != nil {
+		return err
+	}
+	// NAME.pcap holds the same packets, recorded at the same time by
+	// tcpdump -w as plain pcap with no end-of-capture marker: its verdicts
+	// must be the same, so it gets the same expectations.
+	if _, err := os.Stat(base + ".pcap"); err != nil {
+		return nil
+	}
+	x.Comment += "; the same expectations as " + filepath.Base(capture) + ": this is the same recording, made at the same time by tcpdump -w (plain pcap, no end-of-capture marker)"
+	if b, err = x.Marshal(); err != nil {
+		return err
+	}
+	return os.WriteFile(base+".pcap"+check.Suffix, b, 0o644)
 }
 
 // captureEnd is when the capture stopped (pcapng interface statistics), or
