@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,5 +161,56 @@ func TestFlagErrors(t *testing.T) {
 		if code != exitOK || errs != "" || strings.Count(out, "usage: ikescope "+cmd) != 1 {
 			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", cmd, code, out, errs)
 		}
+	}
+}
+
+// TestCaptureEndAndChildLifetime: a plain pcap stopped while the initiator
+// was still retransmitting gets its failure class, not final; with
+// --capture-end long enough after the last packet the give-up counts as seen
+// and the verdict is final. --child-lifetime supplies the phase-2 lifetime
+// that the encrypted quick mode hides.
+func TestCaptureEndAndChildLifetime(t *testing.T) {
+	cap := filepath.Join("..", "..", "testdata", "gen", "captures", "v1_no_response.pcap")
+	verdict := func(args ...string) map[string]any {
+		t.Helper()
+		code, out, errs := runCmd(t, append([]string{"analyze", "-T", "json"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("analyze %v: exit %d: %s", args, code, errs)
+		}
+		var doc struct {
+			IKESAs []struct {
+				Verdict map[string]any `json:"verdict"`
+			} `json:"ike_sas"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.IKESAs) == 0 {
+			t.Fatalf("analyze %v: %v %s", args, err, out)
+		}
+		return doc.IKESAs[0].Verdict
+	}
+	v := verdict(cap)
+	if v["class"] != "no_response" || v["final"] != false {
+		t.Errorf("plain pcap: %v final=%v, want no_response, not final", v["class"], v["final"])
+	}
+	u, _ := v["unanswered"].(map[string]any)
+	if u == nil || u["sender"] != "initiator" || u["gave_up"] != false || u["send_count"].(float64) < 2 {
+		t.Errorf("unanswered: %v", v["unanswered"])
+	}
+	if v := verdict("--capture-end", "+60s", cap); v["class"] != "no_response" || v["final"] != true {
+		t.Errorf("--capture-end +60s: %v final=%v, want no_response, final", v["class"], v["final"])
+	}
+	if code, _, errs := runCmd(t, "analyze", "--capture-end", "yesterday", cap); code != exitUsage || !strings.Contains(errs, "--capture-end") {
+		t.Errorf("bad --capture-end: exit %d %q", code, errs)
+	}
+	child := filepath.Join("..", "..", "testdata", "gen", "captures", "v1_child_expiry.pcap")
+	if v := verdict(child); v["class"] != "established" || !strings.Contains(fmt.Sprint(v["hints"]), "phase-2 lifetime is unknown (IKEv1 negotiates it inside the encrypted quick mode)") {
+		t.Errorf("child expiry without a lifetime: %v %v", v["class"], v["hints"])
+	}
+	v = verdict("--child-lifetime", "6s", child)
+	w, _ := v["windows_error"].(map[string]any)
+	if v["class"] != "lifetime_expired" || w == nil || w["code"].(float64) != 13895 {
+		t.Errorf("child expiry with --child-lifetime 6s: %v %v", v["class"], v["windows_error"])
+	}
+	if v := verdict("--child-lifetime", "60s", child); v["class"] != "established" {
+		t.Errorf("child expiry with a 60 s lifetime: %v, want established", v["class"])
 	}
 }

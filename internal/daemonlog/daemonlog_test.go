@@ -70,6 +70,43 @@ func TestJudge(t *testing.T) {
 2026-11-22T22:25:31.421 13[ENC] <gw|1> generating QUICK_MODE response 7 [ HASH SA No ID ID ]
 2026-11-22T22:25:32.421 13[IKE] <gw|1> sending retransmit 1 of response message ID 7, seq 1
 2026-11-22T22:25:38.421 13[IKE] <gw|1> giving up after 3 retransmits`, "qm_delay_drop"},
+		// The log (cut at the end of the capture) ends while a request is
+		// still being retransmitted: judged by its phase, as on the wire.
+		{"still retransmitting phase 1 at the end", `
+2026-11-22T22:24:43.789 09[IKE] <gw|1> initiating Main Mode IKE_SA gw[1] to 192.0.2.2
+2026-11-22T22:24:43.789 09[ENC] <gw|1> generating ID_PROT request 0 [ SA V V V V ]
+2026-11-22T22:24:44.789 11[IKE] <gw|1> sending retransmit 1 of request message ID 0, seq 1`, "", "no_response"},
+		{"sent once at the end", `
+2026-11-22T22:24:43.789 09[IKE] <gw|1> initiating Main Mode IKE_SA gw[1] to 192.0.2.2
+2026-11-22T22:24:43.789 09[ENC] <gw|1> generating ID_PROT request 0 [ SA V V V V ]`, "", "in_progress"},
+		{"still retransmitting quick mode at the end", `
+2026-11-22T22:28:28.230 13[IKE] <gw|1> initiating Main Mode IKE_SA gw[1] to 192.0.2.2
+2026-11-22T22:28:28.250 13[IKE] <gw|1> IKE_SA gw[1] state change: CONNECTING => ESTABLISHED
+2026-11-22T22:28:28.253 13[ENC] <gw|1> generating QUICK_MODE request 3948228817 [ HASH SA No ID ID ]
+2026-11-22T22:28:29.253 09[IKE] <gw|1> sending retransmit 1 of request message ID 3948228817, seq 4`, "", "qm_acquire_drop"},
+		{"DPD unanswered at the end", `
+2026-11-22T22:28:28.230 13[IKE] <gw|1> initiating Main Mode IKE_SA gw[1] to 192.0.2.2
+2026-11-22T22:28:28.250 13[IKE] <gw|1> IKE_SA gw[1] state change: CONNECTING => ESTABLISHED
+2026-11-22T22:28:32.253 13[ENC] <gw|1> generating INFORMATIONAL_V1 request 11 [ HASH N(DPD) ]
+2026-11-22T22:28:34.253 13[ENC] <gw|1> generating INFORMATIONAL_V1 request 12 [ HASH N(DPD) ]`, "", "dead_peer"},
+		{"responder still resending QM2 at the end", `
+2026-11-22T22:25:31.400 13[IKE] <gw|1> initiating Main Mode IKE_SA gw[1] to 192.0.2.2
+2026-11-22T22:25:31.420 13[IKE] <gw|1> IKE_SA gw[1] state change: CONNECTING => ESTABLISHED
+2026-11-22T22:25:31.421 13[ENC] <gw|1> generating QUICK_MODE request 7 [ HASH SA No ID ID ]
+2026-11-22T22:25:31.422 13[ENC] <gw|1> parsed QUICK_MODE response 7 [ HASH SA No ID ID ]
+2026-11-22T22:25:31.422 13[IKE] <gw|1> CHILD_SA net{1} established with SPIs 1_i 2_o and TS 203.0.113.1/32 === 203.0.113.2/32
+2026-11-22T22:25:31.422 13[ENC] <gw|1> generating QUICK_MODE request 7 [ HASH ]`, `
+2026-11-22T22:25:31.401 02[IKE] <1> 192.0.2.1 is initiating a Main Mode IKE_SA
+2026-11-22T22:25:31.420 13[IKE] <gw|1> IKE_SA gw[1] state change: CONNECTING => ESTABLISHED
+2026-11-22T22:25:31.421 13[ENC] <gw|1> parsed QUICK_MODE request 7 [ HASH SA No ID ID ]
+2026-11-22T22:25:31.421 13[ENC] <gw|1> generating QUICK_MODE response 7 [ HASH SA No ID ID ]
+2026-11-22T22:25:32.421 13[IKE] <gw|1> sending retransmit 1 of response message ID 7, seq 1`, "qm_delay_drop"},
+		{"child closed at its lifetime", `
+2026-11-22T22:25:31.400 13[IKE] <gw|1> initiating Main Mode IKE_SA gw[1] to 192.0.2.2
+2026-11-22T22:25:31.420 13[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.1[a]...192.0.2.2[b]
+2026-11-22T22:25:31.420 13[IKE] <gw|1> IKE_SA gw[1] state change: CONNECTING => ESTABLISHED
+2026-11-22T22:25:31.422 13[IKE] <gw|1> CHILD_SA net{1} established with SPIs 1_i 2_o and TS 203.0.113.1/32 === 203.0.113.2/32
+2026-11-22T22:25:37.422 01[IKE] <gw|1> closing expired CHILD_SA net{1} with SPIs 1_i 2_o and TS 203.0.113.1/32 === 203.0.113.2/32`, "", "lifetime_expired"},
 		{"established", `
 2026-11-22T22:23:00.377 15[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.2
 2026-11-22T22:23:00.397 10[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.1[a]...192.0.2.2[b]
