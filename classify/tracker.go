@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"container/heap"
 	"encoding/hex"
 	"fmt"
 	"net/netip"
@@ -61,10 +62,15 @@ func DefaultConfig() Config {
 type Tracker struct {
 	cfg    Config
 	byISPI map[uint64]*SA
-	live   []*SA
-	esp    map[espKey]*ESPStats
-	nextID int
-	now    time.Time
+	// The live SAs: by last activity, by address pair, by check time
+	// (index.go).
+	live    activity
+	byPeers map[peerKey][]*SA
+	checks  checkHeap
+	dirty   []*SA
+	esp     map[espKey]*ESPStats
+	nextID  int
+	now     time.Time
 	// Emit receives each SA when its verdict is final (streaming); may be nil.
 	Emit func(*SA)
 	// OnEvent receives each event as it is attached to an SA (streaming);
@@ -99,7 +105,7 @@ func NewTracker(cfg Config) *Tracker {
 	if cfg.MaxSAs <= 0 {
 		cfg.MaxSAs = 100000
 	}
-	return &Tracker{cfg: cfg, byISPI: map[uint64]*SA{}, esp: map[espKey]*ESPStats{}, KeepDone: true}
+	return &Tracker{cfg: cfg, byISPI: map[uint64]*SA{}, byPeers: map[peerKey][]*SA{}, esp: map[espKey]*ESPStats{}, KeepDone: true}
 }
 
 // Input is one decoded frame with where it came from.
@@ -164,6 +170,7 @@ func (t *Tracker) LostDatagrams(dgs []*decode.Datagram) {
 		}
 		if sa := t.byISPI[dg.IKE.InitSPI]; sa != nil {
 			sa.fragsLost = append(sa.fragsLost, dg)
+			t.markDirty(sa)
 			// One event per message (streamed events are final); the
 			// verdict's evidence counts the copies.
 			first := true
@@ -232,6 +239,9 @@ func (t *Tracker) observeIKE(in Input) {
 		sa.RespSPI = m.RespSPI
 	}
 	sa.lastSeen, sa.lastFrame = in.Time, in.Frame
+	t.indexPeers(sa)
+	t.live.touch(sa)
+	t.markDirty(sa)
 	t.addMessage(sa, in, dir)
 }
 
@@ -253,7 +263,7 @@ func (t *Tracker) newSA(in Input) *SA {
 	}
 	// A new SA between the same peers supersedes one still negotiating
 	// (DESIGN rule 4); an established one is superseded when it is rekeyed.
-	for _, old := range t.live {
+	for _, old := range t.peersLive(sa.Initiator.Addr(), sa.Responder.Addr()) {
 		if old.finalized || !samePeers(old, sa) {
 			continue
 		}
@@ -272,9 +282,11 @@ func (t *Tracker) newSA(in Input) *SA {
 	t.byISPI[m.InitSPI] = sa
 	// Make room before adding: the new SA has no message yet and must not
 	// be the one evicted.
-	for len(t.live) >= t.cfg.MaxSAs && t.evictOldest() {
+	for t.live.n >= t.cfg.MaxSAs && t.evictOldest() {
 	}
-	t.live = append(t.live, sa)
+	t.live.pushBack(sa)
+	t.indexPeers(sa)
+	t.markDirty(sa)
 	return sa
 }
 
@@ -286,25 +298,14 @@ func samePeers(a, b *SA) bool {
 // evictOldest finalises the live SA idle longest (IKE or ESP) and drops it
 // from the live list; it reports whether there was one.
 func (t *Tracker) evictOldest() bool {
-	at := -1
-	for i, sa := range t.live {
-		if sa.finalized {
-			t.live = slices.Delete(t.live, i, i+1)
-			return true
-		}
-		if at < 0 || lastActivity(sa).Before(lastActivity(t.live[at])) {
-			at = i
-		}
-	}
-	if at < 0 {
+	old := t.live.head
+	if old == nil {
 		return false
 	}
-	old := t.live[at]
 	t.Evicted++
 	t.event(old, Event{Type: "evicted", Time: t.now,
 		Text: "judged early and dropped: the live-SA cap (--max-sas " + itoa(t.cfg.MaxSAs) + ") was reached and this SA had been idle longest"})
 	t.finalize(old, true)
-	t.live = slices.Delete(t.live, at, at+1)
 	return true
 }
 
@@ -593,6 +594,7 @@ func (t *Tracker) observeESP(in Input) {
 				st.Dir = R2I
 			}
 			sa.ESP = append(sa.ESP, st)
+			st.sa = sa
 		} else {
 			t.orphanESP = append(t.orphanESP, st)
 		}
@@ -603,12 +605,18 @@ func (t *Tracker) observeESP(in Input) {
 	st.Bytes += uint64(f.ESP.Len)
 	st.Last, st.LastFrame = in.Time, in.Frame
 	st.LastSeq = f.ESP.Seq
+	if sa := st.sa; sa != nil {
+		if in.Time.After(sa.links.lastESP) {
+			sa.links.lastESP = in.Time
+		}
+		t.live.touch(sa)
+	}
 }
 
 // saForESP ties ESP to the most recent IKE SA between the same endpoints.
 func (t *Tracker) saForESP(f *decode.Frame) *SA {
 	var best *SA
-	for _, sa := range t.live {
+	for _, sa := range t.peersLive(f.Src.Addr(), f.Dst.Addr()) {
 		if (sa.Initiator.Addr() == f.Src.Addr() && sa.Responder.Addr() == f.Dst.Addr()) ||
 			(sa.Initiator.Addr() == f.Dst.Addr() && sa.Responder.Addr() == f.Src.Addr()) {
 			if best == nil || sa.Started.After(best.Started) {
@@ -620,24 +628,34 @@ func (t *Tracker) saForESP(f *decode.Frame) *SA {
 }
 
 // expire finalises SAs whose limits passed.
+// Only SAs whose check time has come, or that saw packets since the last
+// expiry, are looked at (index.go); those that are done are finalised in
+// the order of their IDs, as a scan of every SA would have.
 func (t *Tracker) expire() {
 	t.expireOrphans()
-	if len(t.live) == 0 {
-		return
-	}
-	keep := t.live[:0]
-	for _, sa := range t.live {
-		if !sa.finalized && t.idleDone(sa) {
-			t.finalize(sa, true)
-		}
+	for _, sa := range t.dirty {
+		sa.links.dirty = false
 		if !sa.finalized {
-			keep = append(keep, sa)
+			t.schedule(sa, time.Time{})
 		}
 	}
-	for i := len(keep); i < len(t.live); i++ {
-		t.live[i] = nil
+	clear(t.dirty)
+	t.dirty = t.dirty[:0]
+	var due []*SA
+	for len(t.checks) > 0 && !t.checks[0].at.After(t.now) {
+		e := heap.Pop(&t.checks).(checkEntry)
+		if sa := e.sa; !sa.finalized && e.gen == sa.links.checkGen {
+			if t.idleDone(sa) {
+				due = append(due, sa)
+			} else {
+				t.schedule(sa, t.now)
+			}
+		}
 	}
-	t.live = keep
+	slices.SortFunc(due, func(a, b *SA) int { return a.ID - b.ID })
+	for _, sa := range due {
+		t.finalize(sa, true)
+	}
 }
 
 // idleDone reports whether the SA's outcome can no longer change: nothing
@@ -665,7 +683,7 @@ func (t *Tracker) idleDone(sa *SA) bool {
 		return true
 	}
 	// The pending request ran out of retransmissions.
-	if p.x != nil && (p.x.ranOut(t.now) || sa.lostRanOut(t.now)) {
+	if p.x != nil && (p.x.ranOut(t.now) || t.lostRanOut(sa)) {
 		return true
 	}
 	// Requests after establishment ran out, and no ESP came after the last.
@@ -681,17 +699,27 @@ func (t *Tracker) idleDone(sa *SA) bool {
 func (t *Tracker) Finish() {
 	t.ending = true
 	defer func() { t.ending = false }()
-	for _, sa := range t.live {
+	var open []*SA
+	for sa := t.live.head; sa != nil; sa = sa.links.next {
+		open = append(open, sa)
+	}
+	slices.SortFunc(open, func(a, b *SA) int { return a.ID - b.ID })
+	for _, sa := range open {
 		if !sa.finalized {
 			t.finalize(sa, t.idleDone(sa))
 		}
 	}
-	t.live = nil
+	clear(t.dirty)
+	t.dirty = t.dirty[:0]
+	clear(t.checks)
+	t.checks = t.checks[:0]
 	t.smb.finish()
 }
 
 func (t *Tracker) finalize(sa *SA, final bool) {
 	sa.finalized = true
+	t.live.remove(sa)
+	t.unindexPeers(sa)
 	if sa.Ended.IsZero() && final {
 		sa.Ended = sa.lastSeen
 	}
@@ -728,7 +756,7 @@ func (t *Tracker) Results() []*SA {
 }
 
 // Live returns the number of SAs being followed.
-func (t *Tracker) Live() int { return len(t.live) }
+func (t *Tracker) Live() int { return t.live.n }
 
 // OrphanESP returns ESP flows that could not be tied to an IKE SA seen in
 // the capture.
@@ -816,7 +844,7 @@ func (t *Tracker) rekeyedFrom(sa *SA, at time.Time) (*SA, *Exchange) {
 	if sa.Version != 2 {
 		return nil, nil
 	}
-	for _, old := range t.live {
+	for _, old := range t.peersLive(sa.Initiator.Addr(), sa.Responder.Addr()) {
 		if old == sa || old.finalized || old.Version != 2 || !samePeers(old, sa) {
 			continue
 		}
@@ -916,13 +944,10 @@ func (t *Tracker) expireOrphans() {
 
 // lastActivity is when anything was last heard on the SA, ESP included.
 func lastActivity(sa *SA) time.Time {
-	last := sa.lastSeen
-	for _, e := range sa.ESP {
-		if e.Last.After(last) {
-			last = e.Last
-		}
+	if sa.links.lastESP.After(sa.lastSeen) {
+		return sa.links.lastESP
 	}
-	return last
+	return sa.lastSeen
 }
 
 // Bounds on what one long-lived IKE SA keeps, so that memory grows with the
