@@ -39,7 +39,7 @@ type saLinks struct {
 	prev, next *SA     // the activity list
 	lastESP    time.Time
 	checkAt    time.Time // when the SA is next looked at by expire
-	checkGen   uint32    // invalidates older heap entries of the SA
+	heapIdx    int       // place in the check heap, -1 when not in it
 	dirty      bool      // saw packets since it was last scheduled
 	inLive     bool      // on the activity list
 }
@@ -72,7 +72,9 @@ func (t *Tracker) unindexPeers(sa *SA) {
 
 // peersLive returns the live SAs between a and b, oldest first.
 func (t *Tracker) peersLive(a, b netip.Addr) []*SA {
-	return t.byPeers[peersOf(a, b)]
+	l := t.byPeers[peersOf(a, b)]
+	t.work.peerVisits += len(l)
+	return l
 }
 
 // activity is a doubly linked list of the live SAs, least recently active
@@ -122,31 +124,44 @@ func (l *activity) touch(sa *SA) {
 	l.pushBack(sa)
 }
 
-// checkEntry is one scheduled look at an SA.
-type checkEntry struct {
-	at  time.Time
-	id  int // SA ID, so that equal times pop in a fixed order
-	gen uint32
-	sa  *SA
-}
-
-type checkHeap []checkEntry
+// checkHeap orders the live SAs by check time (then ID, so that equal times
+// pop in a fixed order). Each SA is in it at most once; links.heapIdx is its
+// place, -1 when it is not in it (the zero value 0 is made -1 by newSA).
+type checkHeap []*SA
 
 func (h checkHeap) Len() int { return len(h) }
 func (h checkHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
+	a, b := h[i], h[j]
+	if !a.links.checkAt.Equal(b.links.checkAt) {
+		return a.links.checkAt.Before(b.links.checkAt)
 	}
-	return h[i].id < h[j].id
+	return a.ID < b.ID
 }
-func (h checkHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *checkHeap) Push(x any)   { *h = append(*h, x.(checkEntry)) }
+func (h checkHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].links.heapIdx = i
+	h[j].links.heapIdx = j
+}
+func (h *checkHeap) Push(x any) {
+	sa := x.(*SA)
+	sa.links.heapIdx = len(*h)
+	*h = append(*h, sa)
+}
 func (h *checkHeap) Pop() any {
 	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = checkEntry{}
+	sa := old[len(old)-1]
+	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
-	return e
+	sa.links.heapIdx = -1
+	return sa
+}
+
+// unschedule takes sa out of the check heap.
+func (t *Tracker) unschedule(sa *SA) {
+	if i := sa.links.heapIdx; i >= 0 && i < len(t.checks) && t.checks[i] == sa {
+		heap.Remove(&t.checks, i)
+	}
+	sa.links.heapIdx = -1
 }
 
 // markDirty notes that sa saw a packet: its check time is worked out again
@@ -161,10 +176,12 @@ func (t *Tracker) markDirty(sa *SA) {
 // schedule sets sa's next check to the earliest moment after `after` at
 // which idleDone could become true if no other packet came.
 func (t *Tracker) schedule(sa *SA, after time.Time) {
-	at := t.nextCheck(sa, after)
-	sa.links.checkAt = at
-	sa.links.checkGen++
-	heap.Push(&t.checks, checkEntry{at: at, id: sa.ID, gen: sa.links.checkGen, sa: sa})
+	sa.links.checkAt = t.nextCheck(sa, after)
+	if i := sa.links.heapIdx; i >= 0 && i < len(t.checks) && t.checks[i] == sa {
+		heap.Fix(&t.checks, i)
+		return
+	}
+	heap.Push(&t.checks, sa)
 }
 
 // nextCheck is the earliest time after `after` at which a condition of

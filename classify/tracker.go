@@ -93,6 +93,9 @@ type Tracker struct {
 	Discontinuities []Evidence
 	// ending is set while Finish judges what the end of the capture left.
 	ending bool
+	// work counts what the tracker looked at, so that tests can check that
+	// its cost is linear (scale_test.go).
+	work struct{ idleChecks, peerVisits int }
 }
 
 type espKey struct {
@@ -249,6 +252,7 @@ func (t *Tracker) newSA(in Input) *SA {
 	f, m := in.F, in.F.IKE
 	t.nextID++
 	sa := &SA{ID: t.nextID, Version: int(m.Major), InitSPI: m.InitSPI, RespSPI: m.RespSPI, Started: in.Time}
+	sa.links.heapIdx = -1
 	sa.Initiator, sa.Responder = f.Src, f.Dst
 	if m.Major == 2 && !m.Initiator() {
 		sa.Initiator, sa.Responder = f.Dst, f.Src
@@ -642,14 +646,13 @@ func (t *Tracker) expire() {
 	clear(t.dirty)
 	t.dirty = t.dirty[:0]
 	var due []*SA
-	for len(t.checks) > 0 && !t.checks[0].at.After(t.now) {
-		e := heap.Pop(&t.checks).(checkEntry)
-		if sa := e.sa; !sa.finalized && e.gen == sa.links.checkGen {
-			if t.idleDone(sa) {
-				due = append(due, sa)
-			} else {
-				t.schedule(sa, t.now)
-			}
+	for len(t.checks) > 0 && !t.checks[0].links.checkAt.After(t.now) {
+		sa := t.checks[0]
+		if t.idleDone(sa) {
+			heap.Pop(&t.checks)
+			due = append(due, sa)
+		} else {
+			t.schedule(sa, t.now)
 		}
 	}
 	slices.SortFunc(due, func(a, b *SA) int { return a.ID - b.ID })
@@ -662,6 +665,7 @@ func (t *Tracker) expire() {
 // pending, or silent beyond the give-up gap. Established SAs with ESP stay
 // open until the capture ends or they go quiet.
 func (t *Tracker) idleDone(sa *SA) bool {
+	t.work.idleChecks++
 	last := lastActivity(sa)
 	quiet := t.now.Sub(last)
 	if quiet > t.cfg.GiveUp {
@@ -720,6 +724,7 @@ func (t *Tracker) finalize(sa *SA, final bool) {
 	sa.finalized = true
 	t.live.remove(sa)
 	t.unindexPeers(sa)
+	t.unschedule(sa)
 	if sa.Ended.IsZero() && final {
 		sa.Ended = sa.lastSeen
 	}
