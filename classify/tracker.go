@@ -88,7 +88,8 @@ type Tracker struct {
 	KeepDone   bool
 	smb        smbWatch
 	orphanESP  []*ESPStats
-	lastExpire time.Time
+	nextExpire time.Time // when Observe next runs expire
+	backLimit  time.Time // a packet older than this is a jump back in time
 	// Discontinuities records where the capture clock went backwards.
 	Discontinuities []Evidence
 	// ending is set while Finish judges what the end of the capture left.
@@ -98,9 +99,16 @@ type Tracker struct {
 	work struct{ idleChecks, peerVisits int }
 }
 
+// espKey identifies an ESP flow. The addresses are kept as 16-byte arrays
+// (IPv4 mapped), not netip.Addr, whose zone pointer makes the map hash the
+// slow generic way: this lookup is made for every ESP packet.
 type espKey struct {
 	spi      uint32
-	src, dst netip.Addr
+	src, dst [16]byte
+}
+
+func espKeyOf(spi uint32, src, dst netip.Addr) espKey {
+	return espKey{spi: spi, src: src.As16(), dst: dst.As16()}
 }
 
 // NewTracker returns a Tracker with the given limits.
@@ -121,7 +129,9 @@ type Input struct {
 
 // Observe takes one decoded frame. The frame may be reused after it returns.
 func (t *Tracker) Observe(in Input) {
-	if !t.now.IsZero() && in.Time.Before(t.now.Add(-t.cfg.GiveUp)) {
+	// Compared with limits worked out once a second, not with times computed
+	// per packet (Time.Add and Sub are not free at millions of packets).
+	if !t.now.IsZero() && in.Time.Before(t.backLimit) {
 		// The clock jumped back by more than the give-up gap: captures
 		// concatenated out of order (nDPI/ipsec_isakmp_esp.pcap goes back
 		// 19 hours at frame 287). Everything open is judged at the old
@@ -130,6 +140,8 @@ func (t *Tracker) Observe(in Input) {
 			Text: "capture time goes back by " + dur(t.now.Sub(in.Time)) + ": open SAs were judged at the earlier end"})
 		t.Finish()
 		t.now = in.Time
+		t.backLimit = in.Time.Add(-t.cfg.GiveUp)
+		t.nextExpire = time.Time{}
 	}
 	if in.Time.After(t.now) {
 		t.now = in.Time
@@ -147,10 +159,12 @@ func (t *Tracker) Observe(in Input) {
 			t.smb.observe(in)
 		}
 	}
-	// Limits are checked once per second of capture time, not per packet:
-	// the scan is over every live SA.
-	if t.now.Sub(t.lastExpire) >= time.Second {
-		t.lastExpire = t.now
+	// Limits are checked once per second of capture time, not per packet.
+	if !t.now.Before(t.nextExpire) {
+		t.nextExpire = t.now.Add(time.Second)
+		// A clock going back by more than the give-up gap (from the time of
+		// this check) is a discontinuity.
+		t.backLimit = t.now.Add(-t.cfg.GiveUp)
 		t.expire()
 	}
 }
@@ -587,7 +601,7 @@ func (t *Tracker) phase1Done(sa *SA, in Input) {
 
 func (t *Tracker) observeESP(in Input) {
 	f := in.F
-	k := espKey{spi: f.ESP.SPI, src: f.Src.Addr(), dst: f.Dst.Addr()}
+	k := espKeyOf(f.ESP.SPI, f.Src.Addr(), f.Dst.Addr())
 	st := t.esp[k]
 	if st == nil {
 		st = &ESPStats{SPI: f.ESP.SPI, Src: f.Src, Dst: f.Dst, NATT: f.NATT, First: in.Time, FirstFrame: in.Frame}
@@ -738,7 +752,7 @@ func (t *Tracker) finalize(sa *SA, final bool) {
 		delete(t.byISPI, sa.InitSPI)
 	}
 	for _, st := range sa.ESP {
-		delete(t.esp, espKey{spi: st.SPI, src: st.Src.Addr(), dst: st.Dst.Addr()})
+		delete(t.esp, espKeyOf(st.SPI, st.Src.Addr(), st.Dst.Addr()))
 	}
 	if t.Emit != nil {
 		t.Emit(sa)
@@ -933,7 +947,7 @@ func (t *Tracker) expireOrphans() {
 	keep := t.orphanESP[:0]
 	for _, st := range t.orphanESP {
 		if t.now.Sub(st.Last) > t.cfg.GiveUp {
-			k := espKey{spi: st.SPI, src: st.Src.Addr(), dst: st.Dst.Addr()}
+			k := espKeyOf(st.SPI, st.Src.Addr(), st.Dst.Addr())
 			if t.esp[k] == st {
 				delete(t.esp, k)
 			}

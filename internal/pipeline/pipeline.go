@@ -37,7 +37,7 @@ type Pipeline struct {
 	IKEError func(p *capture.Packet, err error)
 
 	dec        *decode.Decoder
-	lastExpire time.Time
+	nextExpire time.Time
 }
 
 // New returns a pipeline feeding tr.
@@ -72,8 +72,8 @@ func (pl *Pipeline) Feed(p *capture.Packet) {
 		c.Other++
 	}
 	pl.Tracker.Observe(classify.Input{Frame: p.Frame, Source: p.Source, Time: p.Time, F: f})
-	if p.Time.Sub(pl.lastExpire) > time.Second {
-		pl.lastExpire = p.Time
+	if p.Time.After(pl.nextExpire) {
+		pl.nextExpire = p.Time.Add(time.Second)
 		pl.Tracker.LostDatagrams(pl.dec.Expire(p.Time))
 	}
 }
