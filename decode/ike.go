@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"strconv"
 )
 
@@ -200,9 +201,10 @@ type Message struct {
 	// Anomalies are problems that did not stop decoding, such as a header
 	// length that disagrees with the datagram.
 	Anomalies []error
-	// Digest is an FNV-1a hash of the message bytes, so that a
-	// retransmission (the same bytes sent again) can be recognised without
-	// keeping the bytes.
+	// Digest is a hash of the message bytes, so that a retransmission (the
+	// same bytes sent again) can be recognised without keeping the bytes.
+	// It is seeded once per process: compare digests within a run, never
+	// store or print them.
 	Digest uint64
 }
 
@@ -403,7 +405,7 @@ func ParseMessage(b []byte) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Message{Header: h, Digest: fnv1a(b)}
+	m := &Message{Header: h, Digest: digest(b)}
 	body := b[HeaderLen:]
 	switch {
 	case h.Length < HeaderLen:
@@ -425,6 +427,29 @@ func ParseMessage(b []byte) (*Message, error) {
 	return m, m.parseChain(cursor{b: body, off: HeaderLen}, h.NextPayload)
 }
 
+// countPayloads walks the generic headers of a payload chain and returns how
+// many payloads parseChain will keep: at most maxPayloads, counting one that
+// is cut short (its header says where it would end).
+func countPayloads(b []byte, next PayloadType) int {
+	n, off := 0, 0
+	for next != PayloadNone && n < maxPayloads {
+		if len(b)-off < 4 {
+			break
+		}
+		length := int(binary.BigEndian.Uint16(b[off+2:]))
+		if length < 4 || length > len(b)-off {
+			break
+		}
+		n++
+		if next == PayloadSK || next == PayloadSKF {
+			break
+		}
+		next = PayloadType(b[off])
+		off += length
+	}
+	return n
+}
+
 // parseChain walks the generic payload chain (RFC 2408 §3.2, RFC 7296 §3.2).
 func (m *Message) parseChain(c cursor, next PayloadType) error {
 	var firstErr error
@@ -433,6 +458,11 @@ func (m *Message) parseChain(c cursor, next PayloadType) error {
 			return firstErr
 		}
 		return err
+	}
+	// One allocation of the right size: appending grew the slice of
+	// 152-byte payloads two or three times for each message.
+	if n := countPayloads(c.b, next); n > 0 {
+		m.Payloads = make([]Payload, 0, n)
 	}
 	for n := 0; next != PayloadNone; n++ {
 		if n >= maxPayloads {
@@ -555,7 +585,7 @@ func (m *Message) parsePayload(p *Payload, nx PayloadType, c cursor) error {
 				return trunc()
 			}
 			p.CP = cf
-			attrs, err := parseAttributes(c, name, maxAttributes)
+			attrs, err := parseAttributes(c, loc{base: name}, maxAttributes)
 			cf.Attrs = attrs
 			return err
 		case PayloadFragment:
@@ -677,32 +707,32 @@ func (m *Message) parsePayload(p *Payload, nx PayloadType, c cursor) error {
 // IKEv2 uses the same layout with "last substruc" 0 or 2 (RFC 7296 §3.3.1).
 func (m *Message) parseProposals(sa *SA, c cursor, saName string) error {
 	for n := 0; c.len() > 0; n++ {
-		path := saName + "/P" + strconv.Itoa(n+1)
+		path := loc{base: saName, p: n + 1}
 		if n >= maxProposals {
-			return errAt(path, c.off, ErrTooMany)
+			return errAt(path.String(), c.off, ErrTooMany)
 		}
 		start := c.off
 		var more, resv uint8
 		var length uint16
 		if !c.u8(&more) || !c.u8(&resv) || !c.u16(&length) {
-			return errAt(path, start, ErrTruncated)
+			return errAt(path.String(), start, ErrTruncated)
 		}
 		if length < 8 {
-			return errAt(path, start+2, ErrBadLength)
+			return errAt(path.String(), start+2, ErrBadLength)
 		}
 		pc, ok := c.sub(int(length) - 4)
 		if !ok {
-			return errAt(path, start+2, ErrTruncated)
+			return errAt(path.String(), start+2, ErrTruncated)
 		}
 		var pr Proposal
 		var spiSize uint8
 		if !pc.u8(&pr.Num) || !pc.u8(&pr.Protocol) || !pc.u8(&spiSize) || !pc.u8(&pr.NumTransforms) {
-			return errAt(path, pc.off, ErrTruncated)
+			return errAt(path.String(), pc.off, ErrTruncated)
 		}
 		spi, ok := pc.take(int(spiSize))
 		if !ok {
 			sa.Proposals = append(sa.Proposals, pr)
-			return errAt(path, pc.off, ErrTruncated)
+			return errAt(path.String(), pc.off, ErrTruncated)
 		}
 		pr.SPI = clone(spi)
 		err := m.parseTransforms(&pr, pc, path)
@@ -720,37 +750,38 @@ func (m *Message) parseProposals(sa *SA, c cursor, saName string) error {
 	return nil
 }
 
-func (m *Message) parseTransforms(pr *Proposal, c cursor, ppath string) error {
+func (m *Message) parseTransforms(pr *Proposal, c cursor, ppath loc) error {
 	for n := 0; c.len() > 0; n++ {
-		path := ppath + "/T" + strconv.Itoa(n+1)
+		path := ppath
+		path.t = n + 1
 		if n >= maxTransforms {
-			return errAt(path, c.off, ErrTooMany)
+			return errAt(path.String(), c.off, ErrTooMany)
 		}
 		start := c.off
 		var more, resv uint8
 		var length uint16
 		if !c.u8(&more) || !c.u8(&resv) || !c.u16(&length) {
-			return errAt(path, start, ErrTruncated)
+			return errAt(path.String(), start, ErrTruncated)
 		}
 		if length < 8 {
-			return errAt(path, start+2, ErrBadLength)
+			return errAt(path.String(), start+2, ErrBadLength)
 		}
 		tc, ok := c.sub(int(length) - 4)
 		if !ok {
-			return errAt(path, start+2, ErrTruncated)
+			return errAt(path.String(), start+2, ErrTruncated)
 		}
 		var t Transform
 		if m.Major == 1 {
 			// RFC 2408 §3.6: transform number, transform ID, 2 reserved.
 			var id uint8
 			if !tc.u8(&t.Num) || !tc.u8(&id) || !tc.skip(2) {
-				return errAt(path, tc.off, ErrTruncated)
+				return errAt(path.String(), tc.off, ErrTruncated)
 			}
 			t.ID = uint16(id)
 		} else {
 			// RFC 7296 §3.3.2: type, reserved, transform ID.
 			if !tc.u8(&t.Type) || !tc.skip(1) || !tc.u16(&t.ID) {
-				return errAt(path, tc.off, ErrTruncated)
+				return errAt(path.String(), tc.off, ErrTruncated)
 			}
 		}
 		attrs, err := parseAttributes(tc, path, maxAttributes)
@@ -764,24 +795,48 @@ func (m *Message) parseTransforms(pr *Proposal, c cursor, ppath string) error {
 		}
 	}
 	if c.len() > 0 {
-		return errAt(ppath, c.off, ErrTrailingBytes)
+		return errAt(ppath.String(), c.off, ErrTrailingBytes)
 	}
 	return nil
 }
 
+// loc is where in a message a proposal, transform or attribute is, made
+// into its path ("SA/P1/T3/A2") only when an error is reported: building the
+// strings for every transform of every message was a fifth of the time
+// spent on a flood of retransmitted IKE_SA_INIT requests.
+type loc struct {
+	base    string
+	p, t, a int // 1-based; 0 when not part of the path
+}
+
+func (l loc) String() string {
+	s := l.base
+	if l.p > 0 {
+		s += "/P" + strconv.Itoa(l.p)
+	}
+	if l.t > 0 {
+		s += "/T" + strconv.Itoa(l.t)
+	}
+	if l.a > 0 {
+		s += "/A" + strconv.Itoa(l.a)
+	}
+	return s
+}
+
 // parseAttributes reads data attributes in the ISAKMP format (RFC 2408
 // §3.3): AF bit set means TV with a 2-byte value, clear means TLV.
-func parseAttributes(c cursor, ppath string, max int) ([]Attribute, error) {
+func parseAttributes(c cursor, ppath loc, max int) ([]Attribute, error) {
 	var attrs []Attribute
 	for n := 0; c.len() > 0; n++ {
-		path := ppath + "/A" + strconv.Itoa(n+1)
+		path := ppath
+		path.a = n + 1
 		if n >= max {
-			return attrs, errAt(path, c.off, ErrTooMany)
+			return attrs, errAt(path.String(), c.off, ErrTooMany)
 		}
 		start := c.off
 		var t, v uint16
 		if !c.u16(&t) || !c.u16(&v) {
-			return attrs, errAt(path, start, ErrTruncated)
+			return attrs, errAt(path.String(), start, ErrTruncated)
 		}
 		a := Attribute{Type: t & 0x7fff}
 		if t&0x8000 != 0 {
@@ -790,7 +845,7 @@ func parseAttributes(c cursor, ppath string, max int) ([]Attribute, error) {
 		} else {
 			d, ok := c.take(int(v))
 			if !ok {
-				return attrs, errAt(path, start+2, ErrTruncated)
+				return attrs, errAt(path.String(), start+2, ErrTruncated)
 			}
 			a.Data = clone(d)
 			a.Value, _ = uintBytes(d)
@@ -868,7 +923,7 @@ func (n *Notify) decodeData(name string, c cursor) error {
 	case NotifyResponderLifetime:
 		// RFC 2407 §4.6.3.1: the data is a list of SA attributes.
 		if n.Major == 1 {
-			attrs, err := parseAttributes(c, name+"/RESPONDER-LIFETIME", maxAttributes)
+			attrs, err := parseAttributes(c, loc{base: name + "/RESPONDER-LIFETIME"}, maxAttributes)
 			n.Attrs = attrs
 			return err
 		}
@@ -921,11 +976,9 @@ func (ts *TrafficSelectors) parse(name string, c cursor) error {
 	return nil
 }
 
-func fnv1a(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
-}
+// digestSeed seeds Message.Digest. maphash hashes a word at a time with the
+// processor's AES instructions where it has them: FNV-1a, a byte at a time,
+// was a tenth of the time spent on a flood of retransmissions.
+var digestSeed = maphash.MakeSeed()
+
+func digest(b []byte) uint64 { return maphash.Bytes(digestSeed, b) }
