@@ -170,6 +170,11 @@
       var vid = sa.vendor_ids[i];
       kv(tb, "vendor ID (" + vid.sender + ")", vid.name ? vid.name : vid.hex);
     }
+    d.steps.forEach(function (s) {
+      (s.ids || []).forEach(function (id) {
+        kv(tb, "identity (" + (s.d === "i2r" ? "initiator" : "responder") + ", frame " + s.f[0] + ")", id);
+      });
+    });
     c2.appendChild(tb);
     cols.appendChild(c2);
 
