@@ -159,7 +159,7 @@ func TestAnalyzeHTMLCaptures(t *testing.T) {
 				_, js, _ := runCmd(t, "analyze", "-T", "json", p)
 				var doc struct {
 					IKESAs []struct {
-						ID       int `json:"id"`
+						ID       int                    `json:"id"`
 						Verdict  struct{ Class string } `json:"verdict"`
 						Exchange []struct {
 							Messages []struct {
