@@ -61,6 +61,7 @@ type htmlPage struct {
 	Captures []htmlCapture
 	Counts   []htmlCount
 	Rows     []htmlRow
+	Chunks   [][]htmlRow // Rows in groups of chunkRows
 	Findings []FindingJSON
 	Data     []htmlSA
 }
@@ -77,6 +78,11 @@ type htmlCount struct {
 	Class string
 	N     int
 }
+
+// chunkRows is the number of summary rows in a group that the browser
+// lays out only when it comes near the screen (content-visibility), so a
+// page of 10 000 SAs is ready as soon as its first rows are.
+const chunkRows = 100
 
 // htmlRow is one line of the summary table.
 type htmlRow struct {
@@ -187,6 +193,9 @@ func HTML(w io.Writer, doc Analysis, sas []*classify.SA) error {
 		sa := byID[j.ID]
 		p.Rows = append(p.Rows, htmlRowOf(j, sa))
 		p.Data = append(p.Data, htmlSAOf(j, sa))
+	}
+	for i := 0; i < len(p.Rows); i += chunkRows {
+		p.Chunks = append(p.Chunks, p.Rows[i:min(i+chunkRows, len(p.Rows))])
 	}
 	return htmlTemplate.Execute(w, p)
 }

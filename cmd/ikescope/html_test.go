@@ -60,7 +60,7 @@ var reportElements = map[string]bool{
 	"html": true, "head": true, "meta": true, "link": true, "title": true, "style": true, "body": true, "header": true,
 	"h1": true, "h2": true, "p": true, "span": true, "noscript": true, "section": true, "form": true, "label": true,
 	"input": true, "b": true, "button": true, "table": true, "thead": true, "tbody": true, "tr": true, "th": true,
-	"td": true, "ul": true, "li": true, "script": true,
+	"td": true, "ul": true, "li": true, "script": true, "div": true,
 }
 
 // checkHTML parses a report and checks that it holds only the report's own
@@ -107,8 +107,8 @@ func checkHTML(t *testing.T, page []byte) []htmlSAData {
 				} else {
 					code = text
 				}
-			case "tr":
-				if strings.Contains(attrs["class"], "sa") {
+			case "div":
+				if attrs["class"] == "row sa" {
 					rows = append(rows, attrs["data-c"])
 				}
 			}
@@ -271,7 +271,7 @@ func TestHTMLFilterRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range classify.Classes {
-		if rule := `#sas.hide-` + string(c) + ` tr[data-c="` + string(c) + `"]`; !bytes.Contains(css, []byte(rule)) {
+		if rule := `#sas.hide-` + string(c) + ` [data-c="` + string(c) + `"]`; !bytes.Contains(css, []byte(rule)) {
 			t.Errorf("report.css has no rule %s", rule)
 		}
 	}

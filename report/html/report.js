@@ -55,14 +55,26 @@
   var form = document.getElementById("filter");
   var shown = document.getElementById("shown");
 
+  var ROW = 26; // px, the height of a summary row (report.css)
+
   function applyFilter() {
     if (!form || !table) return;
-    var boxes = form.querySelectorAll("input[name=class]"), n = 0;
+    var boxes = form.querySelectorAll("input[name=class]"), n = 0, hidden = {};
     for (var i = 0; i < boxes.length; i++) {
       table.classList.toggle("hide-" + boxes[i].value, !boxes[i].checked);
       if (boxes[i].checked) n += Number(boxes[i].getAttribute("data-n")) || 0;
+      else hidden[boxes[i].value] = true;
     }
     if (shown) shown.textContent = n + " shown";
+    // Groups of rows off the screen are not laid out: give each the height
+    // of the rows it still shows, so that the scroll bar stays right.
+    var chunks = table.querySelectorAll(".chunk");
+    for (var c = 0; c < chunks.length; c++) {
+      var rows = chunks[c].querySelectorAll(".row.sa"), v = 0;
+      for (var r = 0; r < rows.length; r++) if (!hidden[rows[r].getAttribute("data-c")]) v++;
+      chunks[c].classList.toggle("empty", v === 0);
+      chunks[c].style.containIntrinsicSize = (v * ROW) + "px";
+    }
   }
 
   function setAll(on) {
@@ -85,13 +97,10 @@
     load();
     var d = byID[tr.getAttribute("data-id")];
     if (!d) return;
-    var row = el("tr", "detail");
-    row.setAttribute("data-c", tr.getAttribute("data-c"));
-    var td = el("td");
-    td.colSpan = tr.cells.length;
-    row.appendChild(td);
-    td.appendChild(details(d));
-    tr.after(row);
+    var box = el("div", "detail");
+    box.setAttribute("data-c", tr.getAttribute("data-c"));
+    box.appendChild(details(d));
+    tr.after(box);
     tr.classList.add("open");
     tr.setAttribute("aria-expanded", "true");
   }
@@ -103,13 +112,13 @@
     applyFilter();
   }
   if (table) {
-    table.tBodies[0].addEventListener("click", function (e) {
-      var tr = e.target.closest("tr.sa");
+    table.addEventListener("click", function (e) {
+      var tr = e.target.closest(".row.sa");
       if (tr) toggle(tr);
     });
-    table.tBodies[0].addEventListener("keydown", function (e) {
+    table.addEventListener("keydown", function (e) {
       if (e.key !== "Enter" && e.key !== " ") return;
-      var tr = e.target.closest && e.target.closest("tr.sa");
+      var tr = e.target.closest && e.target.closest(".row.sa");
       if (tr && e.target === tr) { e.preventDefault(); toggle(tr); }
     });
   }
@@ -415,11 +424,11 @@
   }
 
   // Open what the address names, or everything when there is little.
-  var rowsAll = table ? table.tBodies[0].rows : [];
+  var rowsAll = table ? table.querySelectorAll(".row.sa") : [];
   var target = location.hash && location.hash.indexOf("#sa-") === 0 ? document.getElementById(location.hash.slice(1)) : null;
   if (target && target.classList.contains("sa")) {
     toggle(target, true);
   } else if (rowsAll.length <= 8) {
-    for (var n = rowsAll.length - 1; n >= 0; n--) if (rowsAll[n].classList.contains("sa")) toggle(rowsAll[n], true);
+    for (var n = 0; n < rowsAll.length; n++) toggle(rowsAll[n], true);
   }
 }());
