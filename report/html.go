@@ -215,8 +215,8 @@ func htmlRowOf(j SAJSON, sa *classify.SA) htmlRow {
 		}
 		r.WinName = w.Name
 	}
-	if j.Started != nil {
-		r.Start = strings.Replace(strings.TrimSuffix(*j.Started, "Z"), "T", " ", 1)
+	if sa != nil && !sa.Started.IsZero() {
+		r.Start = sa.Started.UTC().Format("2006-01-02 15:04:05.000")
 	}
 	if sa != nil && !sa.Started.IsZero() {
 		r.Duration = classify.Dur(saEnd(sa).Sub(sa.Started))

@@ -409,7 +409,7 @@
     g.appendChild(sv("text", { "class": "lbl", x: (x1 + x2) / 2, y: y - 6, "text-anchor": "middle" }, label));
     var sub = "frame " + r.f + " \u00b7 " + s.len + " B";
     if (k === 0) {
-      sub += " \u00b7 " + (s.p.length ? s.p.join(" ") : "no payloads");
+      sub += " \u00b7 " + (s.p.length ? s.p.join(" ") : s.enc ? "encrypted" : "no payloads");
       if (s.notify && s.notify.length) sub += " \u00b7 " + s.notify.join(", ");
     }
     g.appendChild(sv("text", { "class": "sub", x: (x1 + x2) / 2, y: y + 14, "text-anchor": "middle" }, clip(sub, 70)));
