@@ -129,6 +129,11 @@ type htmlStep struct {
 	Notifies  []string  `json:"notify,omitempty"`
 	IDs       []string  `json:"ids,omitempty"`
 	Fragments int       `json:"frags,omitempty"`
+	// Ghost: sends of the request a failure rests on that never became a
+	// whole IKE message (only some of their IP fragments arrived), from
+	// the verdict's unanswered request; FragOnly says that was the cause.
+	Ghost    bool `json:"ghost,omitempty"`
+	FragOnly bool `json:"frag_only,omitempty"`
 }
 
 // htmlESP is the ESP of one SPI in one direction.
@@ -289,6 +294,30 @@ func htmlSAOf(j SAJSON, sa *classify.SA) htmlSA {
 				s.IDs = append(s.IDs, decode.IDTypeName(major, id.Type)+" "+IDString(major, id))
 			}
 			h.Steps = append(h.Steps, s)
+		}
+	}
+	if u := sa.Verdict.Unanswered; u != nil {
+		seen := map[int]bool{}
+		for _, s := range h.Steps {
+			for _, f := range s.Frames {
+				seen[f] = true
+			}
+		}
+		g := htmlStep{Exchange: EscapeString(u.Exchange), XI: -1, N: 1, Dir: u.Sender.String(), Ghost: true, FragOnly: u.Fragments,
+			Payloads: []string{}}
+		for i, t := range u.Times {
+			f := 0
+			if i < len(u.Frames) {
+				f = u.Frames[i]
+			}
+			if f == 0 || seen[f] {
+				continue
+			}
+			g.Times = append(g.Times, offset(start, t))
+			g.Frames = append(g.Frames, f)
+		}
+		if len(g.Times) > 0 {
+			h.Steps = append(h.Steps, g)
 		}
 	}
 	for _, e := range sa.ESP {

@@ -198,6 +198,7 @@ func TestHTMLBrowserLadder(t *testing.T) {
 		arrows  int // every send: messages plus retransmissions
 		rt      int
 		esp     int // ESP bands
+		ghosts  int // sends seen only as IP fragments
 		// open: the label of the message an unfinished exchange stopped at.
 		open string
 		// frame of a message and what its detail must say.
@@ -206,16 +207,18 @@ func TestHTMLBrowserLadder(t *testing.T) {
 	}{
 		{capture: "v1_mm_stall.pcapng", class: "mm_delay_drop", arrows: 6, rt: 3, open: "Main Mode #3", frame: 5, detail: "payloads: KE NONCE NAT-D NAT-D"},
 		{capture: "v2_success.pcapng", class: "established", arrows: 6, esp: 2, frame: 3, detail: "payloads: SA KE Nonce"},
+		{capture: "v1_cert_frags_lost.pcapng", class: "mm_delay_drop", arrows: 8, rt: 3, ghosts: 4, open: "Main Mode (IP fragments only)", frame: 9,
+			detail: "seen only in part"},
 		{capture: "v2_no_response.pcapng", class: "no_response", arrows: 4, rt: 3, open: "IKE_SA_INIT request", frame: 3, detail: "sent 4 times"},
 	} {
 		t.Run(tc.capture, func(t *testing.T) {
 			capture := filepath.Join("..", "..", "testdata", "gen", "captures", tc.capture)
 			b.open(t, writeReport(t, capture))
 			type ladderCounts struct {
-				SAs, Ladders, Arrows, RT, ESP int
-				Verdict                       []string
-				Open                          []string
-				Labels                        []string
+				SAs, Ladders, Arrows, RT, ESP, Ghosts int
+				Verdict                               []string
+				Open                                  []string
+				Labels                                []string
 			}
 			got := eval[ladderCounts](t, b, `(() => {
 				const q = s => Array.from(document.querySelectorAll(s));
@@ -225,6 +228,7 @@ func TestHTMLBrowserLadder(t *testing.T) {
 					Arrows: q('svg.ladder g.msg').length,
 					RT: q('svg.ladder g.msg.rt').length,
 					ESP: q('svg.ladder g.esp').length,
+					Ghosts: q('svg.ladder g.msg.ghost').length,
 					Verdict: q('svg.ladder .vbadge').map(e => e.textContent),
 					Open: q('svg.ladder g.msg.open:not(.rt) text.lbl').map(e => e.textContent),
 					Labels: q('svg.ladder g.msg text.sub').map(e => e.textContent),
@@ -233,8 +237,9 @@ func TestHTMLBrowserLadder(t *testing.T) {
 			if got.SAs != 1 || got.Ladders != 1 {
 				t.Fatalf("%d SAs, %d ladders drawn; want 1 and 1", got.SAs, got.Ladders)
 			}
-			if got.Arrows != tc.arrows || got.RT != tc.rt || got.ESP != tc.esp {
-				t.Errorf("%d arrows (%d retransmissions), %d ESP bands; want %d (%d), %d", got.Arrows, got.RT, got.ESP, tc.arrows, tc.rt, tc.esp)
+			if got.Arrows != tc.arrows || got.RT != tc.rt || got.ESP != tc.esp || got.Ghosts != tc.ghosts {
+				t.Errorf("%d arrows (%d retransmissions, %d seen in part), %d ESP bands; want %d (%d, %d), %d",
+					got.Arrows, got.RT, got.Ghosts, got.ESP, tc.arrows, tc.rt, tc.ghosts, tc.esp)
 			}
 			if len(got.Verdict) != 1 || got.Verdict[0] != "verdict: "+tc.class {
 				t.Errorf("verdict on the ladder: %q, want %q", got.Verdict, "verdict: "+tc.class)

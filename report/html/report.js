@@ -212,7 +212,7 @@
     var wrap = el("div", "ladder-wrap");
     wrap.appendChild(ladder(d, step));
     box.appendChild(wrap);
-    box.appendChild(el("p", "legend", "Solid arrow: a message, at its capture time; dashed: a retransmission of it; red: a request of an exchange that never completed. " +
+    box.appendChild(el("p", "legend", "Solid arrow: a message, at its capture time; dashed: a retransmission of it; red: the message an exchange that never completed stopped at; dotted red: a message seen only in part (IP fragments lost). " +
       "Long silences are compressed and labelled with their length. Green and blue bands: ESP per SPI (initiator to responder, responder to initiator). " +
       "Yellow notes: the verdict's evidence, beside the frame it rests on."));
     box.appendChild(step);
@@ -223,6 +223,15 @@
   // expanded detail).
   function stepText(d, s, k) {
     var sa = d.sa, lines = [];
+    if (s.ghost) {
+      lines.push(s.x + " message from the " + (s.d === "i2r" ? "initiator" : "responder") +
+        (s.frag_only ? ", seen only in part: some of its IP fragments never arrived, so it never became a whole IKE message" : ", not decoded"));
+      lines.push(side(s.d) + ": " + (s.d === "i2r" ? sa.initiator + " \u2192 " + sa.responder : sa.responder + " \u2192 " + sa.initiator));
+      var gs = [];
+      for (var g = 0; g < s.t.length; g++) gs.push("frame " + s.f[g] + " at " + fmtOff(s.t[g]) + (g === k ? " (this one)" : ""));
+      lines.push("sent " + s.t.length + (s.t.length > 1 ? " times: " : " time: ") + gs.join("; "));
+      return lines;
+    }
     lines.push(s.x + " message " + s.n + " (message ID " + s.mid + (s.done ? "" : ", exchange not completed") + ")");
     lines.push(side(s.d) + ": " + (s.d === "i2r" ? sa.initiator + " \u2192 " + sa.responder : sa.responder + " \u2192 " + sa.initiator));
     lines.push(s.len + " bytes" + (s.enc ? ", encrypted" : "") + (s.frags ? ", in " + s.frags + " IP fragments" : ""));
@@ -269,7 +278,7 @@
     var sa = d.sa, rows = [], i, j;
     var perX = {};
     d.steps.forEach(function (s) { perX[s.xi] = (perX[s.xi] || 0) + 1; });
-    d.steps.forEach(function (s) { s.nx = perX[s.xi]; });
+    d.steps.forEach(function (s) { s.nx = perX[s.xi]; if (s.ghost) d.hasGhost = true; });
     d.steps.forEach(function (s, si) {
       for (var k = 0; k < s.t.length; k++) rows.push({ t: s.t[k], f: s.f[k], kind: "msg", s: s, si: si, k: k, notes: [] });
     });
@@ -311,7 +320,7 @@
       row.notes.forEach(function (n) { wrapText(n, NOTE_CH).forEach(function (l) { row.noteLines.push({ text: l }); }); });
       lines = row.noteLines.length;
       row.y = y + 22;
-      y += Math.max(44, lines * 15 + 14);
+      y += Math.max(44, 22 + lines * 15 + 4); // notes run down from the arrow
     }
     rows.forEach(function (r) { if (r.kind === "esp") r.e.row0 = r; else if (r.kind === "espend") r.e.row1 = r; });
     var bottom = y + 10;
@@ -380,7 +389,7 @@
         var ng = sv("g", { "class": "note" + (sa.verdict.class === "established" ? " ok" : "") });
         ng.appendChild(sv("line", { x1: XR + 8, y1: r.y, x2: NOTE - 8, y2: r.y }));
         ng.appendChild(sv("circle", { cx: NOTE - 5, cy: r.y, r: 3 }));
-        var ty = r.y + 4 - (r.noteLines.length - 1) * 15 / 2;
+        var ty = r.y + 4;
         r.noteLines.forEach(function (l, li) {
           ng.appendChild(sv("text", { "class": l.badge ? "vbadge" : "", x: NOTE + 2, y: ty + li * 15 }, l.text));
         });
@@ -394,21 +403,24 @@
   function arrow(d, r, stepBox, onSelect) {
     var s = r.s, k = r.k, sends = s.t.length + (s.extra || 0), y = r.y;
     var x1 = s.d === "i2r" ? XI : XR, x2 = s.d === "i2r" ? XR : XI, dir = x2 > x1 ? 1 : -1;
-    var open = !s.done && s.n === s.nx; // the message an unfinished exchange stopped at
-    var g = sv("g", { "class": "msg" + (k > 0 ? " rt" : "") + (open ? " open" : ""), tabindex: 0, "data-step": r.si, "data-send": k, "data-frame": r.f });
+    // The message an unfinished exchange stopped at: one seen only in part
+    // when there is one, else the last of the exchange.
+    var open = s.ghost || (!d.hasGhost && !s.done && s.n === s.nx);
+    var g = sv("g", { "class": "msg" + (k > 0 ? " rt" : "") + (open ? " open" : "") + (s.ghost ? " ghost" : ""), tabindex: 0, "data-step": r.si, "data-send": k, "data-frame": r.f });
     g.appendChild(sv("rect", { "class": "hit", x: Math.min(x1, x2) - 4, y: y - 19, width: Math.abs(x2 - x1) + 8, height: 36 }));
     g.appendChild(sv("line", { x1: x1, y1: y, x2: x2 - dir * 9, y2: y }));
     g.appendChild(sv("path", {
-      "class": k > 0 ? "head-rt" : open ? "head-open" : "head-i",
+      "class": s.ghost ? "head-open" : k > 0 ? "head-rt" : open ? "head-open" : "head-i",
       d: "M" + x2 + " " + y + " l" + (-dir * 10) + " -5 v10 z"
     }));
     var name = s.x;
-    if (d.sa.version === 2 && s.nx <= 2) name += s.n === 1 ? " request" : " response";
+    if (s.ghost) name += s.frag_only ? " (IP fragments only)" : " (not decoded)";
+    else if (d.sa.version === 2 && s.nx <= 2) name += s.n === 1 ? " request" : " response";
     else if (s.nx > 1) name += " #" + s.n;
     var label = k === 0 ? name : name + " retransmission " + k + "/" + (sends - 1);
     g.appendChild(sv("text", { "class": "lbl", x: (x1 + x2) / 2, y: y - 6, "text-anchor": "middle" }, label));
-    var sub = "frame " + r.f + " \u00b7 " + s.len + " B";
-    if (k === 0) {
+    var sub = "frame " + r.f + (s.ghost ? " \u00b7 never whole" : " \u00b7 " + s.len + " B");
+    if (k === 0 && !s.ghost) {
       sub += " \u00b7 " + (s.p.length ? s.p.join(" ") : s.enc ? "encrypted" : "no payloads");
       if (s.notify && s.notify.length) sub += " \u00b7 " + s.notify.join(", ");
     }
