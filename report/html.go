@@ -109,6 +109,9 @@ type htmlSA struct {
 	ESP   []htmlESP  `json:"esp"`
 	Notes []htmlNote `json:"notes"`
 	End   float64    `json:"end"`
+	// Dropped counts the completed informational exchanges (DPD and the
+	// like) the tracker let go of to bound a long-lived SA's memory.
+	Dropped int `json:"dropped,omitempty"`
 }
 
 // htmlStep is one distinct message and all its sends.
@@ -264,6 +267,7 @@ func htmlSAOf(j SAJSON, sa *classify.SA) htmlSA {
 	major := uint8(sa.Version)
 	start := sa.Started
 	h.End = offset(start, saEnd(sa))
+	h.Dropped = sa.DroppedExchanges
 	for xi, x := range sa.Exchanges {
 		for n, m := range x.Messages {
 			s := htmlStep{Exchange: EscapeString(x.Name), XI: xi, N: n + 1, MsgID: hex32(x.MsgID), Completed: x.Completed,

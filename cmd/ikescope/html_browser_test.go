@@ -160,6 +160,13 @@ func (b *browser) click(t *testing.T, sel string) {
 	b.do(t, chromedp.Click(chromedp.CSS(sel)))
 }
 
+// reset forgets the errors seen so far.
+func (b *browser) reset() {
+	b.mu.Lock()
+	b.errors = nil
+	b.mu.Unlock()
+}
+
 // noErrors fails on anything the page logged as an error or warning.
 func (b *browser) noErrors(t *testing.T) {
 	t.Helper()
@@ -378,6 +385,44 @@ func TestHTMLBrowserManySAs(t *testing.T) {
 		t.Error("no ladder drawn for the last SA")
 	}
 	b.noErrors(t)
+}
+
+// TestHTMLBrowserAllCaptures opens every SA of every committed capture:
+// no error, and each ladder has an arrow for every send in the data.
+func TestHTMLBrowserAllCaptures(t *testing.T) {
+	b := newBrowser(t)
+	dir := filepath.Join("..", "..", "testdata")
+	for _, p := range contractCaptures(t, dir) {
+		if strings.HasSuffix(p, ".pcap") && fileExists(p+"ng") {
+			continue // the same scenario as its .pcapng
+		}
+		name, _ := filepath.Rel(dir, p)
+		t.Run(filepath.ToSlash(name), func(t *testing.T) {
+			b.reset()
+			b.open(t, writeReport(t, p))
+			type counts struct{ SAs, Ladders, Arrows, Sends int }
+			got := eval[counts](t, b, `(() => {
+				const rows = Array.from(document.querySelectorAll('#sas .row.sa'));
+				for (const r of rows) if (r.getAttribute('aria-expanded') !== 'true') r.click();
+				const data = JSON.parse(document.getElementById('data').textContent);
+				return {
+					SAs: rows.length,
+					Ladders: document.querySelectorAll('svg.ladder').length,
+					Arrows: document.querySelectorAll('svg.ladder g.msg').length,
+					Sends: data.reduce((n, d) => n + d.steps.reduce((m, s) => m + s.t.length, 0), 0),
+				};
+			})()`)
+			if got.Ladders != got.SAs || got.Arrows != got.Sends {
+				t.Errorf("%d SAs, %d ladders; %d arrows for %d sends", got.SAs, got.Ladders, got.Arrows, got.Sends)
+			}
+			b.noErrors(t)
+		})
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // nextFrame resolves once the page has drawn a frame after the current one.

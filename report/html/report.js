@@ -212,6 +212,7 @@
     var wrap = el("div", "ladder-wrap");
     wrap.appendChild(ladder(d, step));
     box.appendChild(wrap);
+    if (d.dropped) box.appendChild(el("p", "legend", d.dropped + " earlier completed informational exchanges (DPD and the like) were not kept and are not drawn."));
     box.appendChild(el("p", "legend", "Solid arrow: a message, at its capture time; dashed: a retransmission of it; red: the message an exchange that never completed stopped at; dotted red: a message seen only in part (IP fragments lost). " +
       "Long silences are compressed and labelled with their length. Green and blue bands: ESP per SPI (initiator to responder, responder to initiator). " +
       "Yellow notes: the verdict's evidence, beside the frame it rests on."));
