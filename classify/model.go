@@ -82,6 +82,10 @@ type Message struct {
 	Frames     []int
 	Payloads   []decode.PayloadType
 	Notifies   []uint16
+	// IDs are the unencrypted identification payloads (IKEv1 ID in
+	// aggressive and quick mode, IKEv2 IDi/IDr outside SK), their data
+	// cut to maxIDData bytes. The bytes are the peer's: escape them.
+	IDs []decode.Identity
 	// IPFragments is the number of IP fragments the datagram arrived in
 	// (0 when it was not fragmented).
 	IPFragments int

@@ -433,6 +433,12 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 			}
 		}
 		sa.VendorIDs = append(sa.VendorIDs, VendorID{Hex: h, Name: decode.VendorName(p.Data), Dir: dir})
+	case p.ID != nil:
+		if len(msg.IDs) < maxIDs {
+			id := *p.ID
+			id.Data = append([]byte(nil), id.Data[:min(len(id.Data), maxIDData)]...)
+			msg.IDs = append(msg.IDs, id)
+		}
 	case p.Notify != nil:
 		n := p.Notify
 		msg.Notifies = append(msg.Notifies, n.Type)
@@ -482,6 +488,12 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 		}
 	}
 }
+
+// Bounds on the identities kept per message (Message.IDs).
+const (
+	maxIDs    = 4
+	maxIDData = 256
+)
 
 func hasEvent(sa *SA, typ string) bool {
 	for _, e := range sa.Events {

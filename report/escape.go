@@ -1,6 +1,7 @@
 // Package report renders decoded packets and analysis results for people
-// (text) and programs (JSON). Strings that come from packets are escaped: no
-// control character from the wire reaches a terminal.
+// (text, and an HTML page with a ladder per SA) and programs (JSON). Strings
+// that come from packets are escaped: no control character from the wire
+// reaches a terminal, and no markup reaches a browser.
 package report
 
 import (

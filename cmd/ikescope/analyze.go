@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("analyze", "analyze [flags] CAPTURE...", stderr)
 	var in inputFlags
 	in.register(fs)
-	format := fs.StringP("format", "T", "text", "output `FORMAT`: text, json (one document) or jsonl (one event per line as it becomes final)")
+	format := fs.StringP("format", "T", "text", "output `FORMAT`: text, json (one document), jsonl (one event per line as it becomes final) or html (a self-contained page with a ladder per SA)")
+	htmlOut := fs.String("html", "", "also write the HTML report (as -T html) to `FILE`")
 	profile := fs.String("profile", "", "timer profile: windows, strongswan or libreswan (default: strongswan's timers)")
 	mm := fs.Duration("mm-limit", 0, "phase-1 limit: a phase 1 not complete after this long has failed (default from the profile: 170s)")
 	qm := fs.Duration("qm-limit", 0, "phase-2 limit (default from the profile: 170s)")
@@ -34,9 +36,9 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	switch *format {
-	case "text", "json", "jsonl":
+	case "text", "json", "jsonl", "html":
 	default:
-		warn(stderr, "unknown format "+strconv.Quote(*format)+" (want text, json or jsonl)")
+		warn(stderr, "unknown format "+strconv.Quote(*format)+" (want text, json, jsonl or html)")
 		return exitUsage
 	}
 	cfg := classify.DefaultConfig()
@@ -98,6 +100,17 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer src.Close()
+	var htmlFile *os.File
+	if *htmlOut != "" {
+		// Created before reading, so a bad path fails at once.
+		f, err := os.Create(*htmlOut)
+		if err != nil {
+			warn(stderr, "--html: "+err.Error())
+			return exitUsage
+		}
+		htmlFile = f
+		defer f.Close()
+	}
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
@@ -126,7 +139,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *format == "jsonl" {
 		// Each SA's event lines come as the events happen, before its
 		// sa_verdict line (docs/output.md).
-		tr.KeepDone = false
+		tr.KeepDone = htmlFile != nil // the HTML report needs them all at the end
 		tr.OnEvent = func(sa *classify.SA, ev classify.Event) {
 			out.Write(report.MarshalLine(report.NewEventLine(sa, ev)))
 		}
@@ -195,6 +208,25 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			out.Write(report.MarshalLine(report.NewFindingLine(f)))
 		}
 		out.Write(report.MarshalLine(report.StatsLine{Type: "stats", Packets: n, Summary: byClass}))
+	case "html":
+		if err := writeHTML(out, src, sas, tr.Findings()); err != nil {
+			warn(stderr, "html: "+err.Error())
+			status = exitDamaged
+		}
+	}
+	if htmlFile != nil {
+		bw := bufio.NewWriterSize(htmlFile, 64<<10)
+		err := writeHTML(bw, src, sas, tr.Findings())
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err == nil {
+			err = htmlFile.Close()
+		}
+		if err != nil {
+			warn(stderr, "--html: "+err.Error())
+			status = exitDamaged
+		}
 	}
 	if err == nil {
 		err = renderErr
@@ -209,6 +241,13 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		status = exitCheck
 	}
 	return status
+}
+
+// writeHTML writes the HTML report of a run: the same document as -T json.
+func writeHTML(w io.Writer, src capture.Source, sas []*classify.SA, findings []classify.Finding) error {
+	doc := report.NewAnalysis(sas, findings)
+	doc.Tool, doc.Captures = report.Tool{Name: "ikescope", Version: version}, capturesJSON(src)
+	return report.HTML(w, doc, sas)
 }
 
 func capturesJSON(src capture.Source) []report.CaptureJSON {
