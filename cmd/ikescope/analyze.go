@@ -122,7 +122,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var renderErr error
 	switch *format {
 	case "text", "json":
-		tr.KeepDone = false
+		tr.KeepDone = htmlFile != nil // the HTML report needs them all at the end
 		tr.Emit = func(sa *classify.SA) {
 			var b []byte
 			if *format == "text" {
@@ -183,6 +183,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		pl.Feed(p)
 	}
 	pl.Finish(end.resolve(src))
+	sas := tr.Results() // kept only for HTML
 	// In the order of start, as Tracker.Results lists them.
 	sp.sorted()
 	switch *format {

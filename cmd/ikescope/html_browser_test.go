@@ -293,7 +293,16 @@ func TestHTMLBrowserHostile(t *testing.T) {
 		Img, Scripts, SVG, Attrs int
 		Text                     string
 	}
-	got := eval[pageFacts](t, b, `(() => ({
+	wants := []string{
+		"ID_FQDN " + hostileInitID,
+		`ID_USER_FQDN <script>document.title='pwned2'</script>\x1b[2J\xe2\x80\xae`,
+		`Libreswan <svg onload="document.title='pwned3'">`,
+	}
+	// innerText follows layout, which a loaded machine may not have done
+	// for every part yet: look again for a while before judging.
+	var got pageFacts
+	for deadline := time.Now().Add(actionTimeout); ; {
+		got = eval[pageFacts](t, b, `(() => ({
 		Title: document.title,
 		Img: document.querySelectorAll('img, iframe, object, embed').length,
 		Scripts: document.scripts.length,
@@ -301,6 +310,15 @@ func TestHTMLBrowserHostile(t *testing.T) {
 		Attrs: document.querySelectorAll('[onerror], [onload], [onclick]').length,
 		Text: document.body.innerText,
 	}))()`)
+		all := true
+		for _, w := range wants {
+			all = all && strings.Contains(got.Text, w)
+		}
+		if all || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if strings.Contains(got.Title, "pwned") {
 		t.Errorf("a handler from the capture ran: title %q", got.Title)
 	}
@@ -308,11 +326,7 @@ func TestHTMLBrowserHostile(t *testing.T) {
 		t.Errorf("injected elements: %d img/iframe/object/embed, %d scripts (want 2), %d svg (want 1), %d handler attributes",
 			got.Img, got.Scripts, got.SVG, got.Attrs)
 	}
-	for _, want := range []string{
-		"ID_FQDN " + hostileInitID,
-		`ID_USER_FQDN <script>document.title='pwned2'</script>\x1b[2J\xe2\x80\xae`,
-		`Libreswan <svg onload="document.title='pwned3'">`,
-	} {
+	for _, want := range wants {
 		if !strings.Contains(got.Text, want) {
 			t.Errorf("page does not show %q literally", want)
 		}
