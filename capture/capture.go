@@ -302,6 +302,7 @@ func (s *fileSource) openPcap() error {
 	rd.SetSnaplen(MaxCapLen)
 	s.pcap = rd
 	s.byteOrder, s.nanoFactor = bo, nanoFactor
+	s.pf = newPrefetcher(s.br)
 	s.pkt.LinkType = rd.LinkType()
 	s.pkt.Link = rawLink
 	s.offset = 24

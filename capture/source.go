@@ -23,6 +23,7 @@ type fileSource struct {
 	br     *bufio.Reader // 1 MiB buffer over the (decompressed) file
 
 	pcap       *pcapgo.Reader // read the file header; nextPcap reads the records
+	pf         *prefetcher    // pcap records, read ahead in a goroutine
 	byteOrder  binary.ByteOrder
 	nanoFactor uint32 // 1000 for microsecond pcap, 1 for nanosecond
 	snaplen    uint32 // snaplen from the pcap file header
@@ -84,12 +85,12 @@ func (s *fileSource) Next() (*Packet, error) {
 // checks the file header.
 func (s *fileSource) nextPcap() error {
 	start := s.offset
-	h, err := s.br.Peek(16)
+	h, err := s.pf.next(16)
 	if len(h) < 16 {
 		if len(h) == 0 && err == io.EOF {
 			return io.EOF
 		}
-		return s.readError(io.ErrUnexpectedEOF, start)
+		return s.readError(err, start)
 	}
 	bo := s.byteOrder
 	// As pcapgo computes it (the product wraps in 32 bits for an invalid
@@ -100,16 +101,10 @@ func (s *fileSource) nextPcap() error {
 		return &RecordError{File: s.name, Offset: start, Frame: s.frame + 1,
 			Err: fmt.Errorf("captured length %d exceeds maximum %d", capLen, MaxCapLen)}
 	}
-	n := 16 + int(capLen)
-	rec, err := s.br.Peek(n)
-	if len(rec) < n {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
+	data, err := s.pf.next(int(capLen))
+	if len(data) < int(capLen) {
 		return s.readError(err, start)
 	}
-	data := rec[16:n:n]
-	s.br.Discard(n)
 	if capLen > length && !s.warnedLong {
 		// Wireshark and tcpdump accept a captured length above the
 		// original length; so do we, with a warning.
@@ -120,7 +115,7 @@ func (s *fileSource) nextPcap() error {
 		s.warnedSnap = true
 		s.warnf("frame %d: captured length %d exceeds the file's snaplen %d", s.frame+1, capLen, s.snaplen)
 	}
-	s.offset = start + int64(n)
+	s.offset = start + 16 + int64(capLen)
 	p := &s.pkt
 	p.Time = ts
 	p.Data = data
@@ -196,6 +191,9 @@ func (e *finalError) Unwrap() error { return e.err }
 // Close implements Source. It closes the file if OpenFile opened it.
 func (s *fileSource) Close() error {
 	s.done = true
+	if s.pf != nil {
+		s.pf.close()
+	}
 	if c := s.closer; c != nil {
 		s.closer = nil
 		return c.Close()

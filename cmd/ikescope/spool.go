@@ -24,7 +24,7 @@ type spool struct {
 
 // spoolMem is how much rendered output is kept in memory before the spool
 // moves to a temporary file.
-var spoolMem = 16 << 20
+var spoolMem = 4 << 20
 
 type spoolItem struct {
 	started time.Time
