@@ -1,0 +1,103 @@
+package decrypt_test
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ikescope/ikescope/capture"
+	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decrypt"
+)
+
+const capDir = "../testdata/gen/captures"
+
+// loadKeys reads every key log committed for a scenario.
+func loadKeys(t testing.TB, dir, name string) *decrypt.Keys {
+	t.Helper()
+	all := &decrypt.Keys{}
+	files, _ := filepath.Glob(filepath.Join(dir, name+".*keys.log"))
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := decrypt.ParseKeys(f, fh)
+		fh.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		all.Merge(k)
+	}
+	return all
+}
+
+type msgResult struct {
+	frame   int
+	outcome decrypt.Outcome
+	err     error
+	msg     *decode.Message
+}
+
+// decryptCapture decodes a capture and decrypts each IKE message.
+func decryptCapture(t testing.TB, path string, k *decrypt.Keys) ([]msgResult, decrypt.Stats) {
+	t.Helper()
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dec := decode.NewDecoder()
+	dx := decrypt.New(k)
+	var out []msgResult
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := dec.Decode(p.Link, p.Data, p.Time, p.Frame)
+		if f.Kind != decode.KindIKE || f.IKE == nil {
+			continue
+		}
+		o, err := dx.Decrypt(f.IKE, f.IKEBytes)
+		out = append(out, msgResult{frame: p.Frame, outcome: o, err: err, msg: f.IKE})
+	}
+	return out, dx.Stats
+}
+
+func scenarios(t testing.TB, dir string) []string {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.pcapng"))
+	var out []string
+	for _, f := range files {
+		out = append(out, strings.TrimSuffix(filepath.Base(f), ".pcapng"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestCommittedCapturesDecrypt(t *testing.T) {
+	var tot decrypt.Stats
+	for _, name := range scenarios(t, capDir) {
+		k := loadKeys(t, capDir, name)
+		res, st := decryptCapture(t, filepath.Join(capDir, name+".pcapng"), k)
+		for _, r := range res {
+			if r.outcome == decrypt.Failed {
+				t.Errorf("%s frame %d: %s: %v", name, r.frame, r.msg.ExchangeName(), r.err)
+			}
+		}
+		t.Logf("%-34s keys v1=%d v2=%d  encrypted=%d decrypted=%d nokeys=%d failed=%d icv=%d frags=%d",
+			name, len(k.V1), len(k.V2), st.Encrypted, st.Decrypted, st.NoKeys, st.Failed, st.ICVFailed, st.Fragments)
+		tot.Encrypted += st.Encrypted
+		tot.Decrypted += st.Decrypted
+		tot.NoKeys += st.NoKeys
+		tot.Failed += st.Failed
+		tot.ICVFailed += st.ICVFailed
+	}
+	t.Logf("total: encrypted=%d decrypted=%d nokeys=%d failed=%d icv=%d", tot.Encrypted, tot.Decrypted, tot.NoKeys, tot.Failed, tot.ICVFailed)
+}
