@@ -103,8 +103,14 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs.BoolP("numeric", "n", true, "do not resolve addresses (always the case; accepted for tcpdump compatibility)")
 	var lim limitFlags
 	lim.register(fs)
+	var kf keyFlags
+	kf.register(fs)
 	if done, code := parseFlags(fs, args, stdout); done {
 		return code
+	}
+	keys, kcode := kf.load(stderr)
+	if kcode != exitOK {
+		return kcode
 	}
 
 	var extra []uint16
@@ -236,6 +242,12 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	r.pl.IKEError = func(p *capture.Packet, err error) {
 		if r.verbose {
 			warn(stderr, "frame "+strconv.Itoa(p.Frame)+": ike: "+report.EscapeString(err.Error()))
+		}
+	}
+	r.pl.Decrypter = decrypter(keys)
+	r.pl.DecryptError = func(p *capture.Packet, err error) {
+		if r.verbose {
+			warn(stderr, "frame "+strconv.Itoa(p.Frame)+": decrypt: "+report.EscapeString(err.Error()))
 		}
 	}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/ikescope/ikescope/capture"
 	"github.com/ikescope/ikescope/classify"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decrypt"
 )
 
 // Counts counts the packets fed, by what they carried.
@@ -35,6 +36,11 @@ type Pipeline struct {
 	// IKEError, if set, is called for an IKE message that decoded only
 	// partly (the run goes on).
 	IKEError func(p *capture.Packet, err error)
+	// Decrypter, if set, decrypts IKE messages before they are tracked
+	// (--keys); a message it could not decrypt although keys were there
+	// gets the reason as an anomaly and is reported to DecryptError.
+	Decrypter    *decrypt.Decrypter
+	DecryptError func(p *capture.Packet, err error)
 
 	dec        *decode.Decoder
 	lastExpire time.Time
@@ -59,6 +65,9 @@ func (pl *Pipeline) Feed(p *capture.Packet) {
 				pl.IKEError(p, f.IKEErr)
 			}
 		}
+		if pl.Decrypter != nil && f.IKE != nil {
+			pl.decrypt(p, f)
+		}
 	case decode.KindESP:
 		c.ESP++
 		c.ESPBytes += uint64(f.ESP.Len)
@@ -75,6 +84,15 @@ func (pl *Pipeline) Feed(p *capture.Packet) {
 	if p.Time.Sub(pl.lastExpire) > time.Second {
 		pl.lastExpire = p.Time
 		pl.Tracker.LostDatagrams(pl.dec.Expire(p.Time))
+	}
+}
+
+func (pl *Pipeline) decrypt(p *capture.Packet, f *decode.Frame) {
+	if _, err := pl.Decrypter.Decrypt(f.IKE, f.IKEBytes); err != nil {
+		f.IKE.Anomalies = append(f.IKE.Anomalies, err)
+		if pl.DecryptError != nil {
+			pl.DecryptError(p, err)
+		}
 	}
 }
 
