@@ -370,7 +370,8 @@ func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
 		return
 	}
 	msg := &Message{Frame: in.Frame, Source: in.Source, Time: in.Time, Dir: dir, Length: int(m.Length),
-		Encrypted: m.Encrypted(), SendTimes: []time.Time{in.Time}, Frames: []int{in.Frame}, digest: m.Digest}
+		Encrypted: m.Encrypted(), SendTimes: []time.Time{in.Time}, Frames: []int{in.Frame}, digest: m.Digest,
+		Decrypted: m.DecryptedPayloads()}
 	if dg := in.F.Datagram; dg != nil {
 		msg.IPFragments = len(dg.Fragments)
 		t.event(sa, Event{Type: "ip_fragmented", Frame: in.Frame, Time: in.Time,
@@ -436,15 +437,27 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 					phase = 1
 				}
 			}
-			sa.errNotify = append(sa.errNotify, notifySeen{Type: n.Type, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: phase})
-			t.event(sa, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time,
-				Text: side(dir) + " sent " + n.Name()})
+			ns := notifySeen{Type: n.Type, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: phase, Decrypted: p.Decrypted,
+				Child: sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && childNotify(n.Type) && hasPayload(in.F.IKE, decode.PayloadAuth)}
+			sa.errNotify = append(sa.errNotify, ns)
+			text := side(dir) + " sent " + n.Name()
+			if p.Decrypted {
+				text += " (decrypted)"
+			}
+			t.event(sa, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time, Text: text})
 		}
 		if sa.Version == 2 && (n.Type == decode.NotifyInvalidKEPayload || n.Type == 16390) && dir == R2I {
 			x.Rejected = true
 		}
 	case p.Delete != nil:
-		sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true, IKE: p.Delete.Protocol == 1})
+		sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true, IKE: p.Delete.Protocol == 1,
+			Read: true, Decrypted: p.Decrypted, Protocol: p.Delete.Protocol, SPIs: p.Delete.SPIs})
+	case p.SA != nil && x.Phase == 2 && p.Decrypted:
+		// A decrypted quick mode / CREATE_CHILD_SA proposal: the responder's
+		// choice (or the offer, until it comes) gives the child's lifetime.
+		if dir == R2I || (x.childLife == Proposal{}) {
+			x.childLife = childProposal(major, p.SA)
+		}
 	case p.Encrypted != nil:
 		msg.InnerNext = p.Encrypted.InnerNext
 		if p.Type == decode.PayloadSKF {
@@ -453,7 +466,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 					Text: "IKEv2 fragmentation (RFC 7383) in use: " + x.Name + " sent in " + itoa(int(p.Encrypted.FragTotal)) + " fragments"})
 			}
 		}
-		if x.Type == decode.ExchangeInformationalV2 && p.Encrypted.InnerNext == decode.PayloadDeletev2 && !in.F.IKE.Response() {
+		if x.Type == decode.ExchangeInformationalV2 && p.Encrypted.InnerNext == decode.PayloadDeletev2 && !in.F.IKE.Response() && !msg.Decrypted {
 			sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true})
 		}
 	case p.Fragment != nil:
@@ -513,7 +526,7 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 		t.phase1Done(sa, in)
 	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.InnerNext == decode.PayloadNotifyv2 && !sa.Established.IsZero():
 		// A later IKE_AUTH round (EAP) that carries only a notify.
-	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.InnerNext == decode.PayloadNotifyv2:
+	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.InnerNext == decode.PayloadNotifyv2 && !msg.Decrypted:
 		// A successful IKE_AUTH response begins with IDr (RFC 7296 §1.2);
 		// one whose encrypted content begins with a Notify carries an
 		// error instead, in practice AUTHENTICATION_FAILED (§2.21.2). The
@@ -535,7 +548,8 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 				}
 			}
 		}
-		c := &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time}
+		c := &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time,
+			LifetimeSeconds: x.childLife.LifetimeSeconds, LifetimeKilobytes: x.childLife.LifetimeKilobytes}
 		for _, old := range sa.Children {
 			if !old.Rekeyed {
 				old.Rekeyed = len(sa.Children) > 0 && sa.Version == 2 && hasNotifyType(x, 16393)
