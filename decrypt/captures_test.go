@@ -101,3 +101,53 @@ func TestCommittedCapturesDecrypt(t *testing.T) {
 	}
 	t.Logf("total: encrypted=%d decrypted=%d nokeys=%d failed=%d icv=%d", tot.Encrypted, tot.Decrypted, tot.NoKeys, tot.Failed, tot.ICVFailed)
 }
+
+// TestExportRoundTrip: the tables written from the bound keys read back and
+// decrypt the capture on their own (named SPIs, no trial).
+func TestExportRoundTrip(t *testing.T) {
+	for _, name := range []string{"v1_success", "v1_psk_mismatch", "v2_success", "v2_ikefrag", "v2_rekey", "v1_rekey"} {
+		k := loadKeys(t, capDir, name)
+		path := filepath.Join(capDir, name+".pcapng")
+		_, st := decryptCapture(t, path, k)
+		dx := decrypt.New(k)
+		replay(t, path, dx)
+		v1, v2 := dx.Bound()
+		var b strings.Builder
+		for _, x := range v1 {
+			b.WriteString(decrypt.WiresharkV1(x) + "\n")
+		}
+		for _, x := range v2 {
+			b.WriteString(decrypt.WiresharkV2(x) + "\n")
+		}
+		if os.Getenv("IKESCOPE_PRINT_TABLES") != "" {
+			t.Logf("%s:\n%s", name, b.String())
+		}
+		k2, err := decrypt.ParseKeys(name+".table", strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		_, st2 := decryptCapture(t, path, k2)
+		if st2 != st {
+			t.Errorf("%s: with the exported table %+v, with the logs %+v", name, st2, st)
+		}
+	}
+}
+
+func replay(t testing.TB, path string, dx *decrypt.Decrypter) {
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dec := decode.NewDecoder()
+	for {
+		p, err := src.Next()
+		if err != nil {
+			return
+		}
+		f := dec.Decode(p.Link, p.Data, p.Time, p.Frame)
+		if f.Kind == decode.KindIKE && f.IKE != nil {
+			dx.Decrypt(f.IKE, f.IKEBytes)
+		}
+	}
+}
