@@ -39,7 +39,11 @@ func FuzzParseKeys(f *testing.F) {
 
 // seedMessages returns the IKE messages of a committed capture.
 func seedMessages(tb testing.TB, name string) [][]byte {
-	src, err := capture.OpenFile(filepath.Join(capDir, name+".pcapng"))
+	path := name + ".pcapng"
+	if !strings.Contains(name, "/") {
+		path = filepath.Join(capDir, path)
+	}
+	src, err := capture.OpenFile(path)
 	if err != nil {
 		tb.Fatal(err)
 	}

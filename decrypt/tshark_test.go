@@ -28,6 +28,17 @@ var tsharkScenarios = []string{
 	"v1_child_expiry", "v1_rekey", "v1_natt",
 	"v2_success", "v2_child_proposal_mismatch", "v2_peer_delete_pending", "v2_psk_mismatch",
 	"v2_libreswan_child_refused", "v2_rekey", "v2_ikefrag", "v2_dead_peer",
+	// testdata/gen/crypto: the other ciphers (Wireshark 4.0 has no ChaCha20).
+	"crypto/v2_aes_gcm16", "crypto/v2_aes_gcm12", "crypto/v2_aes_gcm8", "crypto/v2_3des_sha1",
+	"crypto/v2_aes256_sha512", "crypto/v1_3des_sha1", "crypto/v1_aes256_sha384", "crypto/v1_aes192_md5",
+}
+
+// scenarioDir splits "crypto/NAME" into its capture directory and name.
+func scenarioDir(s string) (dir, name string) {
+	if n, ok := strings.CutPrefix(s, "crypto/"); ok {
+		return cryptoDir, n
+	}
+	return capDir, s
 }
 
 const tsharkDir = "../testdata/tshark/decrypt"
@@ -58,9 +69,10 @@ func ints(s string) []int {
 	return out
 }
 
-func genTshark(t *testing.T, name string) {
-	k := loadKeys(t, capDir, name)
-	path := filepath.Join(capDir, name+".pcapng")
+func genTshark(t *testing.T, scen string) {
+	dir, name := scenarioDir(scen)
+	k := loadKeys(t, dir, name)
+	path := filepath.Join(dir, name+".pcapng")
 	dx := decrypt.New(k)
 	replay(t, path, dx)
 	v1, v2 := dx.Bound()
@@ -82,7 +94,7 @@ func genTshark(t *testing.T, name string) {
 		t.Fatalf("%s: tshark: %v", name, err)
 	}
 	ver, _ := exec.Command("tshark", "--version").Output()
-	facts := tsFacts{Capture: "testdata/gen/captures/" + name + ".pcapng", Tshark: strings.SplitN(string(ver), "\n", 2)[0]}
+	facts := tsFacts{Capture: strings.TrimPrefix(path, "../"), Tshark: strings.SplitN(string(ver), "\n", 2)[0]}
 	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 		f := strings.Split(line, "\t")
 		if len(f) < 3 {
@@ -98,16 +110,17 @@ func genTshark(t *testing.T, name string) {
 		facts.Frames = append(facts.Frames, tsFrame{Frame: n, Payloads: pl, Notify: ints(f[2])})
 	}
 	b, _ := json.MarshalIndent(facts, "", " ")
-	if err := os.WriteFile(filepath.Join(tsharkDir, name+".json"), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tsharkDir, strings.ReplaceAll(scen, "/", "__")+".json"), append(b, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // ours lists, per frame, the payload types ikescope decodes with keys:
 // the clear ones (SK/SKF kept), then the decrypted ones, as tshark does.
-func ours(t *testing.T, name string) map[int]tsFrame {
-	k := loadKeys(t, capDir, name)
-	res, _ := decryptCapture(t, filepath.Join(capDir, name+".pcapng"), k)
+func ours(t *testing.T, scen string) map[int]tsFrame {
+	dir, name := scenarioDir(scen)
+	k := loadKeys(t, dir, name)
+	res, _ := decryptCapture(t, filepath.Join(dir, name+".pcapng"), k)
 	out := map[int]tsFrame{}
 	for _, r := range res {
 		var f tsFrame
@@ -146,7 +159,7 @@ func TestTsharkDecrypt(t *testing.T) {
 		if gen {
 			genTshark(t, name)
 		}
-		b, err := os.ReadFile(filepath.Join(tsharkDir, name+".json"))
+		b, err := os.ReadFile(filepath.Join(tsharkDir, strings.ReplaceAll(name, "/", "__")+".json"))
 		if err != nil {
 			t.Fatalf("%s: %v (IKESCOPE_TSHARK_GEN=1 writes it)", name, err)
 		}

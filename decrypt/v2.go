@@ -303,6 +303,9 @@ func openSK(c v2Cand, k *V2Keys, fromInit bool, raw []byte, start, body, end int
 			return nil, ErrShort
 		}
 		key, salt := ek[:len(ek)-4], ek[len(ek)-4:]
+		nonce := make([]byte, 0, 12)
+		nonce = append(nonce, salt...)
+		nonce = append(nonce, data[:iv]...)
 		var a cipher.AEAD
 		var err error
 		if c.encr.ID == EncrChaCha {
@@ -310,6 +313,9 @@ func openSK(c v2Cand, k *V2Keys, fromInit bool, raw []byte, start, body, end int
 		} else {
 			var bc cipher.Block
 			bc, err = aes.NewCipher(key)
+			if err == nil && icv < 12 {
+				return openGCMShortTag(bc, nonce, data[iv:], raw[:body], icv)
+			}
 			if err == nil {
 				a, err = cipher.NewGCMWithTagSize(bc, icv)
 			}
@@ -317,9 +323,6 @@ func openSK(c v2Cand, k *V2Keys, fromInit bool, raw []byte, start, body, end int
 		if err != nil {
 			return nil, ErrBadKeyLen
 		}
-		nonce := make([]byte, 0, 12)
-		nonce = append(nonce, salt...)
-		nonce = append(nonce, data[:iv]...)
 		// RFC 5282 §5.1: the AAD runs from the IKE header to the end of
 		// the Encrypted payload's header (for SKF, its fragment fields).
 		plain, err := a.Open(nil, nonce, data[iv:], raw[:body])
@@ -390,4 +393,30 @@ func integHash(id uint16) func() hash.Hash {
 		return sha512.New
 	}
 	return sha256.New
+}
+
+// openGCMShortTag opens AES-GCM with an ICV shorter than crypto/cipher
+// accepts (RFC 4106 AES-GCM with an 8-octet ICV). The tag of GCM truncated
+// to n bytes is the first n bytes of the full tag: decrypt in CTR mode
+// (counter block nonce || 2, NIST SP 800-38D §7.2), seal the plaintext again
+// with the full tag, and compare its first n bytes.
+func openGCMShortTag(bc cipher.Block, nonce, sealed, aad []byte, n int) ([]byte, error) {
+	if len(sealed) < n || len(nonce) != 12 {
+		return nil, ErrShort
+	}
+	ct, tag := sealed[:len(sealed)-n], sealed[len(sealed)-n:]
+	ctr := make([]byte, 16)
+	copy(ctr, nonce)
+	ctr[15] = 2
+	plain := make([]byte, len(ct))
+	cipher.NewCTR(bc, ctr).XORKeyStream(plain, ct)
+	g, err := cipher.NewGCM(bc)
+	if err != nil {
+		return nil, ErrBadKeyLen
+	}
+	full := g.Seal(nil, nonce, plain, aad)
+	if subtle.ConstantTimeCompare(full[len(full)-16:len(full)-16+n], tag) != 1 {
+		return nil, ErrICV
+	}
+	return unpad(plain)
 }
