@@ -82,7 +82,10 @@ type Frame struct {
 	// marker), valid only until the next Decode: for decryption.
 	IKEBytes []byte
 	ESP      ESPHeader // KindESP
-	AHSPI    uint32    // SPI of an AH header in front of the transport, if any
+	// ESPBytes is the ESP packet from the SPI on, valid only until the
+	// next Decode: for decryption.
+	ESPBytes []byte
+	AHSPI    uint32 // SPI of an AH header in front of the transport, if any
 	HasAH    bool
 	TCP      TCPInfo // when Proto == 6
 	// Datagram describes the IP fragments a reassembled datagram was built
@@ -298,6 +301,7 @@ func (d *Decoder) collect() {
 		case LayerTypeESP, layers.LayerTypeIPSecESP:
 			f.Kind = KindESP
 			f.ESP = d.esp.ESPHeader
+			f.ESPBytes = d.esp.Bytes
 		case LayerTypeIKE:
 			f.Kind = KindIKE
 			f.IKE = d.ike.Msg

@@ -8,6 +8,7 @@ import (
 // IKEv2 encryption transform IDs (RFC 7296 §3.3.2, RFC 4106/5282, RFC 7634).
 const (
 	Encr3DES     = 3
+	EncrNULL     = 11
 	EncrAESCBC   = 12
 	EncrAESGCM8  = 18
 	EncrAESGCM12 = 19

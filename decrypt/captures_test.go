@@ -197,3 +197,57 @@ func TestCryptoCapturesDecrypt(t *testing.T) {
 		}
 	}
 }
+
+// espCapture decrypts the ESP packets of a capture.
+func espCapture(t testing.TB, path string, k *decrypt.Keys) (seen, ok int, dx *decrypt.Decrypter) {
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dec := decode.NewDecoder()
+	dx = decrypt.New(k)
+	for {
+		p, err := src.Next()
+		if err != nil {
+			return
+		}
+		f := dec.Decode(p.Link, p.Data, p.Time, p.Frame)
+		if f.Kind != decode.KindESP {
+			continue
+		}
+		seen++
+		if _, good, err := dx.ESP(f.ESPBytes); good {
+			ok++
+		} else if err != nil {
+			t.Errorf("%s frame %d: %v", path, p.Frame, err)
+		}
+	}
+}
+
+// TestESPDecrypt: with the child SA keys of the charon logs, the ESP of the
+// committed scenarios decrypts, and what it carried is counted per SPI
+// (the scenarios ping across the tunnel: ICMP inside).
+func TestESPDecrypt(t *testing.T) {
+	totalSeen, totalOK := 0, 0
+	for _, dir := range []string{capDir, cryptoDir} {
+		for _, name := range scenarios(t, dir) {
+			k := loadKeys(t, dir, name)
+			seen, ok, dx := espCapture(t, filepath.Join(dir, name+".pcapng"), k)
+			totalSeen += seen
+			totalOK += ok
+			if seen != ok {
+				t.Logf("%s: ESP %d of %d decrypted", name, ok, seen)
+			}
+			for _, st := range dx.ESPStats() {
+				if st.Packets > 0 && st.Protocols[1] == 0 && st.Protocols[58] == 0 && st.Protocols[6] == 0 {
+					t.Errorf("%s: SPI %08x: %d packets, no ICMP or TCP inside: %v", name, st.SPI, st.Packets, st.Protocols)
+				}
+			}
+		}
+	}
+	t.Logf("ESP: %d of %d packets decrypted", totalOK, totalSeen)
+	if totalOK == 0 {
+		t.Fatal("no ESP decrypted")
+	}
+}

@@ -1,6 +1,7 @@
 package decrypt
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -11,6 +12,10 @@ type charonSA struct {
 	v2start int // line of "Sk_d secret", 0 when no set is open
 	v1      V1Keys
 	v1start int
+	// child SA keys, for ESP
+	encr, integ    string
+	ei, er, ai, ar []byte
+	espNext        bool // "adding inbound/outbound ESP SA" seen, its SPI line follows
 }
 
 // pendingDump is a "LABEL => N bytes @ 0x..." line whose hex dump lines
@@ -82,6 +87,14 @@ func parseCharon(name string, lines []string) (*Keys, error) {
 			s.v1.Key = d.got
 		case "initial IV":
 			s.v1.IV = d.got
+		case "encryption initiator key":
+			s.ei = d.got
+		case "encryption responder key":
+			s.er = d.got
+		case "integrity initiator key":
+			s.ai = d.got
+		case "integrity responder key":
+			s.ar = d.got
 		}
 	}
 	for i, l := range lines {
@@ -113,6 +126,23 @@ func parseCharon(name string, lines []string) (*Keys, error) {
 				return nil, &PosError{File: name, Line: d.line, Err: ErrBadLine, Note: "hex dump of " + strconv.Quote(d.label) + " cut short: " + strconv.Itoa(len(d.got)) + " of " + strconv.Itoa(d.want) + " bytes"}
 			}
 			delete(pend, uid)
+		}
+		if t := strings.TrimSpace(rest); strings.HasPrefix(t, "using ") {
+			s := get(uid)
+			if a, ok := strings.CutSuffix(t, " for encryption"); ok {
+				s.encr, s.integ = strings.TrimPrefix(a, "using "), ""
+				s.ei, s.er, s.ai, s.ar = nil, nil, nil, nil
+			} else if a, ok := strings.CutSuffix(t, " for integrity"); ok {
+				s.integ = strings.TrimPrefix(a, "using ")
+			}
+			continue
+		} else if t == "adding inbound ESP SA" || t == "adding outbound ESP SA" {
+			get(uid).espNext = true
+			continue
+		} else if s := sas[uid]; s != nil && s.espNext && strings.HasPrefix(t, "SPI 0x") {
+			s.espNext = false
+			k.ESP = append(k.ESP, charonESP(s, t, name+":"+strconv.Itoa(i+1))...)
+			continue
 		}
 		label, n, ok := dumpHeader(rest)
 		if !ok {
@@ -256,4 +286,62 @@ func unhex(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
+}
+
+// charonESP makes the candidate key sets for the ESP SA of a line
+// "SPI 0x1a6f4d22, src 192.0.2.2 dst 192.0.2.1": the initiator's and the
+// responder's keys (which one protects this direction depends on who
+// initiated the child SA; the ICV tells).
+func charonESP(s *charonSA, t, src string) []ESPKeys {
+	f := strings.Fields(strings.NewReplacer(",", " ").Replace(t))
+	if len(f) < 2 || len(s.ei) == 0 {
+		return nil
+	}
+	v, err := strconv.ParseUint(strings.TrimPrefix(f[1], "0x"), 16, 32)
+	if err != nil {
+		return nil
+	}
+	e := ESPKeys{SPI: uint32(v), Source: src}
+	for i := 2; i+1 < len(f); i++ {
+		switch f[i] {
+		case "src":
+			e.Src, _ = netip.ParseAddr(f[i+1])
+		case "dst":
+			e.Dst, _ = netip.ParseAddr(f[i+1])
+		}
+	}
+	switch s.encr {
+	case "AES_CBC":
+		e.Encr = Cipher{EncrAESCBC, len(s.ei) * 8}
+	case "3DES_CBC":
+		e.Encr = Cipher{Encr3DES, 192}
+	case "AES_GCM_16":
+		e.Encr = Cipher{EncrAESGCM16, (len(s.ei) - 4) * 8}
+	case "AES_GCM_12":
+		e.Encr = Cipher{EncrAESGCM12, (len(s.ei) - 4) * 8}
+	case "AES_GCM_8":
+		e.Encr = Cipher{EncrAESGCM8, (len(s.ei) - 4) * 8}
+	case "CHACHA20_POLY1305":
+		e.Encr = Cipher{EncrChaCha, 256}
+	case "NULL":
+		e.Encr = Cipher{EncrNULL, 0}
+	default:
+		e.Unsupported = s.encr
+	}
+	e.Integ = integs[0]
+	if s.integ != "" {
+		found := false
+		for _, in := range integs[1:] {
+			if in.Name == s.integ {
+				e.Integ, found = in, true
+			}
+		}
+		if !found {
+			e.Unsupported = s.integ
+		}
+	}
+	a, b := e, e
+	a.EncKey, a.AuthKey = s.ei, s.ai
+	b.EncKey, b.AuthKey = s.er, s.ar
+	return []ESPKeys{a, b}
 }

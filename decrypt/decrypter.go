@@ -41,6 +41,9 @@ type Decrypter struct {
 	v2     map[uint64]*v2SA
 	order  []saRef
 	Stats  Stats
+
+	esp      map[uint32]*espSA
+	espOrder []uint32
 }
 
 type saRef struct {

@@ -90,6 +90,15 @@ func FuzzDecrypt(f *testing.F) {
 		if out == decrypt.Failed && err == nil {
 			t.Fatal("failed without an error")
 		}
+		// The same bytes as an ESP packet, and with the SPI of a child SA
+		// whose keys are loaded, so that the trial and the trailer parser run.
+		dx.ESP(b)
+		if len(s.keys.ESP) > 0 && len(b) >= 8 {
+			esp := append([]byte(nil), b...)
+			spi := s.keys.ESP[int(which)%len(s.keys.ESP)].SPI
+			esp[0], esp[1], esp[2], esp[3] = byte(spi>>24), byte(spi>>16), byte(spi>>8), byte(spi)
+			dx.ESP(esp)
+		}
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -82,11 +83,22 @@ type V2Keys struct {
 	Source string
 }
 
-// ESPKeys is one line of a Wireshark esp_sa table. ESP decryption is not
-// done yet; the lines are read so that a combined key file loads.
+// ESPKeys are the keys of one ESP SA (one direction). From an esp_sa table
+// they name their SPI and algorithms; from a charon log each child SA gives
+// two candidate sets per SPI (initiator's and responder's keys), and the
+// one whose ICV verifies is used.
 type ESPKeys struct {
-	SPI    uint32
-	Source string
+	SPI      uint32
+	Src, Dst netip.Addr // zero when not given ("*")
+	Encr     Cipher     // ID EncrNULL for NULL encryption
+	Integ    Integ
+	NoCheck  bool // "ANY n bit authentication [no checking]"
+	EncKey   []byte
+	AuthKey  []byte
+	// Unsupported names a known algorithm ikescope cannot decrypt (the
+	// line is kept, its packets are counted as without keys).
+	Unsupported string
+	Source      string
 }
 
 // Keys is the key material read from one or more files.
@@ -316,12 +328,13 @@ func parseUAT(name string, lines []string) (*Keys, error) {
 				return nil, pos(ErrBadKeyLen, "SK_ai/SK_ar of "+strconv.Itoa(len(v.AI))+"/"+strconv.Itoa(len(v.AR))+" bytes for "+integ.Name)
 			}
 			k.V2 = append(k.V2, v)
-		case len(f) >= 7 && len(f) <= 10 && isIPVersion(f[0]):
-			spi, err := parseHex(f[3])
-			if err != nil || len(spi) != 4 {
-				return nil, pos(ErrBadLine, "esp_sa SPI must be 4 bytes of hex")
+		case len(f) >= 8 && len(f) <= 12 && isIPVersion(f[0]):
+			e, err := parseESPLine(f)
+			if err != nil {
+				return nil, pos(err, "esp_sa")
 			}
-			k.ESP = append(k.ESP, ESPKeys{SPI: uint32(spi[0])<<24 | uint32(spi[1])<<16 | uint32(spi[2])<<8 | uint32(spi[3]), Source: src})
+			e.Source = src
+			k.ESP = append(k.ESP, e)
 		default:
 			return nil, pos(ErrBadLine, strconv.Itoa(len(f))+" fields: want 2 (ikev1_decryption_table), 8 (ikev2_decryption_table) or an esp_sa line")
 		}
@@ -339,4 +352,100 @@ func clip(s string) string {
 		return s[:60] + "..."
 	}
 	return s
+}
+
+// parseESPLine reads an esp_sa line: protocol, source, destination, SPI,
+// encryption algorithm, encryption key, authentication algorithm,
+// authentication key (later Wireshark versions add fields after these).
+func parseESPLine(f []string) (ESPKeys, error) {
+	var e ESPKeys
+	for i, dst := range []*netip.Addr{&e.Src, &e.Dst} {
+		v := strings.TrimSpace(f[1+i])
+		if v == "*" || v == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			if p, err2 := netip.ParsePrefix(v); err2 == nil {
+				a = p.Addr()
+			} else {
+				return e, ErrBadLine
+			}
+		}
+		*dst = a
+	}
+	spi, err := parseHex(f[3])
+	if err != nil || len(spi) != 4 {
+		return e, ErrBadLine
+	}
+	e.SPI = uint32(spi[0])<<24 | uint32(spi[1])<<16 | uint32(spi[2])<<8 | uint32(spi[3])
+	if strings.TrimSpace(f[5]) != "" {
+		if e.EncKey, err = parseHex(f[5]); err != nil {
+			return e, ErrBadHex
+		}
+	}
+	if strings.TrimSpace(f[7]) != "" {
+		if e.AuthKey, err = parseHex(f[7]); err != nil {
+			return e, ErrBadHex
+		}
+	}
+	enc := normAlg(f[4])
+	switch {
+	case enc == "NULL":
+		e.Encr = Cipher{EncrNULL, 0}
+	case enc == "TRIPLEDES-CBC":
+		e.Encr = Cipher{Encr3DES, 192}
+	case enc == "AES-CBC":
+		e.Encr = Cipher{EncrAESCBC, len(e.EncKey) * 8}
+	case strings.HasPrefix(enc, "AES-GCMWITH") && strings.HasSuffix(enc, "OCTETICV"):
+		switch strings.TrimSuffix(strings.TrimPrefix(enc, "AES-GCMWITH"), "OCTETICV") {
+		case "8":
+			e.Encr = Cipher{EncrAESGCM8, (len(e.EncKey) - 4) * 8}
+		case "12":
+			e.Encr = Cipher{EncrAESGCM12, (len(e.EncKey) - 4) * 8}
+		case "16":
+			e.Encr = Cipher{EncrAESGCM16, (len(e.EncKey) - 4) * 8}
+		default:
+			return e, ErrUnknownAlg
+		}
+	case enc == "AES-CTR" || enc == "DES-CBC" || enc == "CAST5-CBC" || enc == "BLOWFISH-CBC" || enc == "TWOFISH-CBC" || strings.HasPrefix(enc, "AES-CCM") || strings.Contains(enc, "GMAC"):
+		e.Unsupported = strings.TrimSpace(f[4])
+	default:
+		return e, ErrUnknownAlg
+	}
+	auth := normAlg(f[6])
+	switch {
+	case auth == "NULL":
+		e.Integ = integs[0]
+	case strings.HasPrefix(auth, "ANY") && strings.HasSuffix(auth, "BITAUTHENTICATION"):
+		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(auth, "ANY"), "BITAUTHENTICATION"))
+		if err != nil || n <= 0 || n > 512 || n%8 != 0 {
+			return e, ErrUnknownAlg
+		}
+		e.NoCheck, e.Integ = true, Integ{Name: "any", ICVLen: n / 8}
+	default:
+		found := false
+		for _, in := range integs[1:] {
+			// "HMAC-SHA-256-128" and "HMAC_SHA2_256_128" name the same.
+			if normAlg(strings.ReplaceAll(in.Name, "SHA2_", "SHA-")) == auth || normAlg(strings.ReplaceAll(in.Name, "SHA1", "SHA-1")) == auth || normAlg(in.Name) == auth {
+				e.Integ, found = in, true
+			}
+		}
+		if !found {
+			if strings.HasPrefix(auth, "HMAC-") {
+				e.Unsupported = strings.TrimSpace(f[6])
+			} else {
+				return e, ErrUnknownAlg
+			}
+		}
+	}
+	if e.Unsupported == "" {
+		if !e.Encr.supported() && e.Encr.ID != EncrNULL || len(e.EncKey) != e.Encr.keyLen() {
+			return e, ErrBadKeyLen
+		}
+		if !e.NoCheck && len(e.AuthKey) != e.Integ.KeyLen {
+			return e, ErrBadKeyLen
+		}
+	}
+	return e, nil
 }

@@ -19,7 +19,8 @@ func TestParseKeysTables(t *testing.T) {
 		{"ikev2 chacha", `0102030405060708,1112131415161718,` + strings.Repeat("ab", 36) + `,` + strings.Repeat("cd", 36) + `,"CHACHA20-POLY1305 [RFC7634]",,,"NONE [RFC4306]"`, 0, 1, 0},
 		{"ikev1", `"f20e61f091d88261","d97cb0f155e5d73112fdcaa7ac999482"`, 1, 0, 0},
 		{"ikev1 3des", `f20e61f091d88261,` + strings.Repeat("01", 24), 1, 0, 0},
-		{"esp_sa", `"IPv4","192.0.2.1","192.0.2.2","0x1a6f4d22","AES-CBC [RFC3602]","0x00112233445566778899aabbccddeeff","HMAC-SHA-256-128 [RFC4868]","0x00"`, 0, 0, 1},
+		{"esp_sa", `"IPv4","192.0.2.1","192.0.2.2","0x1a6f4d22","AES-CBC [RFC3602]","0x00112233445566778899aabbccddeeff","HMAC-SHA-256-128 [RFC4868]","0x` + strings.Repeat("ab", 32) + `"`, 0, 0, 1},
+		{"esp_sa any auth", `"IPv4","*","*","0x1a6f4d22","AES-GCM with 16 octet ICV [RFC4106]","0x` + strings.Repeat("ab", 20) + `","ANY 128 bit authentication [no checking]",""`, 0, 0, 1},
 		{"comments and blank lines", "# ikev2\n\n" + v2Line + "\n# end\n", 0, 1, 0},
 		{"empty", "", 0, 0, 0},
 	} {

@@ -314,7 +314,11 @@ func openSK(c v2Cand, k *V2Keys, fromInit bool, raw []byte, start, body, end int
 			var bc cipher.Block
 			bc, err = aes.NewCipher(key)
 			if err == nil && icv < 12 {
-				return openGCMShortTag(bc, nonce, data[iv:], raw[:body], icv)
+				p, err := openGCMShortTag(bc, nonce, data[iv:], raw[:body], icv)
+				if err != nil {
+					return nil, err
+				}
+				return unpad(p)
 			}
 			if err == nil {
 				a, err = cipher.NewGCMWithTagSize(bc, icv)
@@ -418,5 +422,5 @@ func openGCMShortTag(bc cipher.Block, nonce, sealed, aad []byte, n int) ([]byte,
 	if subtle.ConstantTimeCompare(full[len(full)-16:len(full)-16+n], tag) != 1 {
 		return nil, ErrICV
 	}
-	return unpad(plain)
+	return plain, nil
 }

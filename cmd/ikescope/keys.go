@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -59,6 +60,40 @@ func decryptSummary(stderr io.Writer, d *decrypt.Decrypter) {
 	s := d.Stats
 	warn(stderr, "decryption: "+itoa(s.Encrypted)+" encrypted IKE messages, "+itoa(s.Decrypted)+" decrypted, "+
 		itoa(s.NoKeys)+" without keys, "+itoa(s.Failed)+" failed ("+itoa(s.ICVFailed)+" integrity check)")
+	for _, e := range d.ESPStats() {
+		warn(stderr, espSummary(e))
+	}
+}
+
+// espSummary says what one SPI's decrypted ESP carried.
+func espSummary(e decrypt.ESPStats) string {
+	msg := "ESP SPI 0x" + strconv.FormatUint(uint64(e.SPI)|1<<32, 16)[1:] + ": " + itoa(e.Packets) + " packets decrypted"
+	if e.Failed > 0 {
+		msg += ", " + itoa(e.Failed) + " failed"
+	}
+	names := map[uint8]string{1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6", 47: "GRE", 50: "ESP"}
+	var parts []string
+	for _, p := range []uint8{6, 17, 1, 58, 47, 50} {
+		if n := e.Protocols[p]; n > 0 {
+			parts = append(parts, itoa(n)+" "+names[p])
+		}
+	}
+	other := 0
+	for p, n := range e.Protocols {
+		if names[p] == "" {
+			other += n
+		}
+	}
+	if other > 0 {
+		parts = append(parts, itoa(other)+" other")
+	}
+	if len(parts) > 0 {
+		msg += ": " + strings.Join(parts, ", ")
+	}
+	if e.SMBSyn > 0 || e.SMBReset > 0 {
+		msg += " (TCP 445: " + itoa(e.SMBSyn) + " SYN, " + itoa(e.SMBReset) + " RST)"
+	}
+	return msg
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

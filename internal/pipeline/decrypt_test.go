@@ -140,3 +140,51 @@ func TestDecryptAllScenarios(t *testing.T) {
 	}
 	t.Logf("decrypted %d of %d encrypted messages", total.Decrypted, total.Encrypted)
 }
+
+// TestSMBResetInsideESP: a TCP RST from port 445 that travels inside the
+// tunnel is visible only with the child SA keys; with them the SMB finding
+// (KB2503010) is reported, without them it is not.
+func TestSMBResetInsideESP(t *testing.T) {
+	run := func(withKeys bool) []classify.Finding {
+		name := "v2_smb_reset"
+		dir := "../../testdata/gen/crypto"
+		src, err := capture.OpenFile(filepath.Join(dir, name+".pcapng"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		pl := New(classify.NewTracker(classify.DefaultConfig()))
+		if withKeys {
+			keys := &decrypt.Keys{}
+			for _, role := range []string{"initiator", "responder"} {
+				f, err := os.Open(filepath.Join(dir, name+"."+role+".keys.log"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				k, err := decrypt.ParseKeys(f.Name(), f)
+				f.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				keys.Merge(k)
+			}
+			pl.Decrypter = decrypt.New(keys)
+		}
+		for {
+			p, err := src.Next()
+			if err != nil {
+				break
+			}
+			pl.Feed(p)
+		}
+		pl.Finish(time.Time{})
+		return pl.Tracker.Findings()
+	}
+	if f := run(false); len(f) != 0 {
+		t.Errorf("without keys: %d findings", len(f))
+	}
+	f := run(true)
+	if len(f) != 1 || f[0].Type != "smb_reset" {
+		t.Fatalf("with keys: findings %+v", f)
+	}
+}

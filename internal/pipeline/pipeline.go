@@ -43,6 +43,7 @@ type Pipeline struct {
 	DecryptError func(p *capture.Packet, err error)
 
 	dec        *decode.Decoder
+	inner      *decode.Decoder // decrypted ESP payloads (--keys with ESP keys)
 	lastExpire time.Time
 }
 
@@ -81,6 +82,9 @@ func (pl *Pipeline) Feed(p *capture.Packet) {
 		c.Other++
 	}
 	pl.Tracker.Observe(classify.Input{Frame: p.Frame, Source: p.Source, Time: p.Time, F: f})
+	if f.Kind == decode.KindESP && pl.Decrypter != nil {
+		pl.decryptESP(p, f)
+	}
 	if p.Time.Sub(pl.lastExpire) > time.Second {
 		pl.lastExpire = p.Time
 		pl.Tracker.LostDatagrams(pl.dec.Expire(p.Time))
@@ -93,6 +97,26 @@ func (pl *Pipeline) decrypt(p *capture.Packet, f *decode.Frame) {
 		if pl.DecryptError != nil {
 			pl.DecryptError(p, err)
 		}
+	}
+}
+
+// decryptESP decrypts an ESP packet and hands a tunnelled IP packet to the
+// tracker as if captured inside the tunnel (same frame and time): the SMB
+// reset finding sees TCP that only the keys reveal.
+func (pl *Pipeline) decryptESP(p *capture.Packet, f *decode.Frame) {
+	in, ok, err := pl.Decrypter.ESP(f.ESPBytes)
+	if err != nil && pl.DecryptError != nil {
+		pl.DecryptError(p, err)
+	}
+	if !ok || (in.NextHeader != 4 && in.NextHeader != 41) {
+		return
+	}
+	if pl.inner == nil {
+		pl.inner = decode.NewDecoder()
+	}
+	inf := pl.inner.Decode(decode.LinkRaw, in.Packet, p.Time, p.Frame)
+	if inf.Kind == decode.KindOther {
+		pl.Tracker.Observe(classify.Input{Frame: p.Frame, Source: p.Source, Time: p.Time, F: inf})
 	}
 }
 

@@ -176,3 +176,11 @@ scn_v2_aes256_sha512() { A_IKE=aes256-sha512-modp2048 B_IKE=aes256-sha512-modp20
 scn_v1_3des_sha1() { VERSION=1; A_IKE=3des-sha1-modp2048 B_IKE=3des-sha1-modp2048; topo_pair; up; success; }
 scn_v1_aes256_sha384() { VERSION=1; A_IKE=aes256-sha384-modp2048 B_IKE=aes256-sha384-modp2048; topo_pair; up; success; }
 scn_v1_aes192_md5() { VERSION=1; A_IKE=aes192-md5-modp2048 B_IKE=aes192-md5-modp2048; topo_pair; up; success; }
+# SMB over the tunnel reset (KB2503010 on the wire): nothing listens on TCP
+# 445 behind b, so its kernel answers the SYN with a RST, inside ESP; only
+# ESP decryption (--keys with the child SA keys) can see it.
+scn_v2_smb_reset() {
+  topo_pair; up; initiate; ping_inner 3
+  ns a timeout 3 bash -c 'exec 3<>/dev/tcp/203.0.113.2/445' >/dev/null 2>&1 || true
+  ping_inner 2; terminate_ike a; sleep 0.5
+}
