@@ -59,3 +59,14 @@ func decryptedNote(d bool) string {
 	}
 	return ""
 }
+
+// childRefused reports a decrypted IKE_AUTH response that refuses its child
+// SA with an error notify next to AUTH (RFC 7296 §1.2).
+func childRefused(m *decode.Message) bool {
+	for i := range m.Payloads {
+		if n := m.Payloads[i].Notify; n != nil && m.Payloads[i].Decrypted && childNotify(n.Type) {
+			return true
+		}
+	}
+	return false
+}

@@ -438,7 +438,8 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 				}
 			}
 			ns := notifySeen{Type: n.Type, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: phase, Decrypted: p.Decrypted,
-				Child: sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && childNotify(n.Type) && hasPayload(in.F.IKE, decode.PayloadAuth)}
+				Child: sa.Version == 2 && childNotify(n.Type) && in.F.IKE.Response() &&
+					((x.Type == decode.ExchangeIKEAuth && hasPayload(in.F.IKE, decode.PayloadAuth)) || (x.Type == decode.ExchangeCreateChildSA && p.Decrypted))}
 			sa.errNotify = append(sa.errNotify, ns)
 			text := side(dir) + " sent " + n.Name()
 			if p.Decrypted {
@@ -534,9 +535,17 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 		sa.errNotify = append(sa.errNotify, notifySeen{Type: nAuthFailed, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: 1, Likely: true})
 		t.event(sa, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time,
 			Text: "IKE_AUTH response begins with an encrypted Notify instead of IDr: most likely AUTHENTICATION_FAILED"})
+	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.Decrypted && dir == R2I && !hasPayload(m, decode.PayloadAuth):
+		// Decrypted: a response without AUTH carries an error (RFC 7296
+		// §2.21.2), recorded from its notify, or an EAP round; the IKE SA
+		// is not up.
 	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth:
 		t.phase1Done(sa, in)
-		sa.Children = append(sa.Children, &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time})
+		if !msg.Decrypted || !childRefused(m) {
+			sa.Children = append(sa.Children, &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time})
+		}
+	case x.Phase == 2 && sa.Version == 2 && msg.Decrypted && dir == R2I && childRefused(m):
+		// Decrypted: the CREATE_CHILD_SA was refused; no child came up.
 	case x.Phase == 2:
 		// An IKEv2 SA whose IKE_AUTH response looked like an error (a lone
 		// Notify) but that goes on to a CREATE_CHILD_SA was up after all.

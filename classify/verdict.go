@@ -186,7 +186,11 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		if n.Phase == 1 && !sa.Established.IsZero() && sa.Established.After(n.Time) {
 			continue
 		}
-		if n.Phase == 2 && p.phase != 2 {
+		if n.Phase == 2 && p.phase != 2 && !n.Child {
+			continue
+		}
+		// A refused CREATE_CHILD_SA is overruled by a child set up later.
+		if n.Child && n.Phase == 2 && wentOn(sa, n.Time) {
 			continue
 		}
 		// An inferred notify is overruled by the SA going on afterwards.
@@ -197,13 +201,16 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		where := " in " + phaseName(sa, n.Phase)
 		if n.Child {
 			where = " for the child SA of IKE_AUTH (the IKE SA itself came up)"
+			if n.Phase == 2 {
+				where = " for the child SA of CREATE_CHILD_SA (the IKE SA stays up)"
+			}
 		}
 		switch {
 		case n.Child:
 			v.Class = ProposalMismatch
 			v.Final = true
 			ev(n.Frame, n.Time, name+" from the "+side(n.Dir)+where+decryptedNote(n.Decrypted))
-			v.Summary = side(n.Dir) + " refused the child SA of IKE_AUTH (" + name + ")"
+			v.Summary = side(n.Dir) + " refused the child SA (" + name + ")"
 			v.Hints = childHints(sa, n)
 			return t.finish(sa, v, p)
 		case n.Type == nNoProposalChosen || (sa.Version == 2 && n.Type == nTSUnacceptable) || (sa.Version == 1 && n.Type == nInvalidIDInfo && n.Phase == 2):

@@ -188,3 +188,21 @@ func TestSMBResetInsideESP(t *testing.T) {
 		t.Fatalf("with keys: findings %+v", f)
 	}
 }
+
+// TestRefusedIKEAuthWithKeys: read from the payloads, an IKE_AUTH answered
+// by AUTHENTICATION_FAILED did not bring the IKE SA up, and a child refused
+// inside IKE_AUTH is not counted as a child SA.
+func TestRefusedIKEAuthWithKeys(t *testing.T) {
+	sas, _ := analyseWithKeys(t, "v2_psk_mismatch")
+	if len(sas) != 1 || !sas[0].Established.IsZero() || len(sas[0].Children) != 0 {
+		t.Errorf("v2_psk_mismatch: established %v, %d children", sas[0].Established, len(sas[0].Children))
+	}
+	sas, _ = analyseWithKeys(t, "v2_child_proposal_mismatch")
+	if len(sas) != 1 || sas[0].Established.IsZero() || len(sas[0].Children) != 0 {
+		t.Errorf("v2_child_proposal_mismatch: established %v, %d children", sas[0].Established, len(sas[0].Children))
+	}
+	sas, _ = analyseWithKeys(t, "v2_success")
+	if len(sas) != 1 || sas[0].Established.IsZero() || len(sas[0].Children) != 1 {
+		t.Errorf("v2_success: established %v, %d children", sas[0].Established, len(sas[0].Children))
+	}
+}
