@@ -108,7 +108,7 @@ func TestCommittedCapturesDecrypt(t *testing.T) {
 // TestExportRoundTrip: the tables written from the bound keys read back and
 // decrypt the capture on their own (named SPIs, no trial).
 func TestExportRoundTrip(t *testing.T) {
-	for _, name := range []string{"v1_success", "v1_psk_mismatch", "v2_success", "v2_ikefrag", "v2_rekey", "v1_rekey"} {
+	for _, name := range []string{"v1_success", "v1_psk_mismatch", "v2_success", "v2_ikefrag", "v2_rekey", "v1_rekey", "../crypto/v2_aes_gcm16"} {
 		k := loadKeys(t, capDir, name)
 		path := filepath.Join(capDir, name+".pcapng")
 		_, st := decryptCapture(t, path, k)
@@ -122,6 +122,10 @@ func TestExportRoundTrip(t *testing.T) {
 		for _, x := range v2 {
 			b.WriteString(decrypt.WiresharkV2(x) + "\n")
 		}
+		espSeen, espOK, edx := espCapture(t, path, k)
+		for _, x := range edx.BoundESP() {
+			b.WriteString(decrypt.WiresharkESP(x) + "\n")
+		}
 		if os.Getenv("IKESCOPE_PRINT_TABLES") != "" {
 			t.Logf("%s:\n%s", name, b.String())
 		}
@@ -132,6 +136,9 @@ func TestExportRoundTrip(t *testing.T) {
 		_, st2 := decryptCapture(t, path, k2)
 		if st2 != st {
 			t.Errorf("%s: with the exported table %+v, with the logs %+v", name, st2, st)
+		}
+		if seen2, ok2, _ := espCapture(t, path, k2); seen2 != espSeen || ok2 != espOK || (espSeen > 0 && ok2 == 0) {
+			t.Errorf("%s: ESP with the exported esp_sa %d of %d, with the logs %d of %d", name, ok2, seen2, espOK, espSeen)
 		}
 	}
 }

@@ -379,12 +379,16 @@ func parseESPLine(f []string) (ESPKeys, error) {
 		return e, ErrBadLine
 	}
 	e.SPI = uint32(spi[0])<<24 | uint32(spi[1])<<16 | uint32(spi[2])<<8 | uint32(spi[3])
-	if strings.TrimSpace(f[5]) != "" {
+	empty := func(s string) bool {
+		s = strings.TrimSpace(s)
+		return s == "" || s == "0x" || s == "0X"
+	}
+	if !empty(f[5]) {
 		if e.EncKey, err = parseHex(f[5]); err != nil {
 			return e, ErrBadHex
 		}
 	}
-	if strings.TrimSpace(f[7]) != "" {
+	if !empty(f[7]) {
 		if e.AuthKey, err = parseHex(f[7]); err != nil {
 			return e, ErrBadHex
 		}

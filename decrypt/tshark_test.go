@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ikescope/ikescope/capture"
 	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decrypt"
 )
@@ -206,4 +207,127 @@ func TestTsharkDecrypt(t *testing.T) {
 		t.Errorf("%d known differences listed, %d met", len(tsharkKnown), knownDiffs)
 	}
 	t.Logf("tshark agrees on %d IKE frames (%d notifies; %d of the frames IKEv2 SK/SKF); %d known differences", agreeFrames, agreeNotify, decryptedFrames, knownDiffs)
+}
+
+// ESP: what tshark finds inside each ESP packet with the same keys, as
+// esp_sa lines written from the SAs ikescope bound (the inner IP protocol).
+var tsharkESPScenarios = []string{"v1_success", "v2_success", "v1_natt", "v2_rekey", "v1_rekey",
+	"crypto/v2_aes_gcm16", "crypto/v2_smb_reset", "crypto/v2_3des_sha1"}
+
+type espFrame struct {
+	Frame int `json:"frame"`
+	Inner int `json:"inner_protocol"` // 0: not decrypted
+}
+
+type espFacts struct {
+	Capture string     `json:"capture"`
+	Tshark  string     `json:"tshark"`
+	Frames  []espFrame `json:"frames"`
+}
+
+func espFactsFile(scen string) string {
+	return filepath.Join(tsharkDir, "esp__"+strings.ReplaceAll(scen, "/", "__")+".json")
+}
+
+// oursESP decrypts the ESP of a capture frame by frame.
+func oursESP(t *testing.T, scen string) (map[int]int, *decrypt.Decrypter) {
+	dir, name := scenarioDir(scen)
+	src, err := capture.OpenFile(filepath.Join(dir, name+".pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dec := decode.NewDecoder()
+	dx := decrypt.New(loadKeys(t, dir, name))
+	out := map[int]int{}
+	for {
+		p, err := src.Next()
+		if err != nil {
+			break
+		}
+		f := dec.Decode(p.Link, p.Data, p.Time, p.Frame)
+		if f.Kind != decode.KindESP {
+			continue
+		}
+		in, ok, _ := dx.ESP(f.ESPBytes)
+		proto := 0
+		switch {
+		case !ok:
+		case in.NextHeader == 4 && len(in.Packet) >= 20:
+			proto = int(in.Packet[9])
+		case in.NextHeader == 41 && len(in.Packet) >= 40:
+			proto = int(in.Packet[6])
+		default:
+			proto = int(in.NextHeader)
+		}
+		out[p.Frame] = proto
+	}
+	return out, dx
+}
+
+func genTsharkESP(t *testing.T, scen string) {
+	dir, name := scenarioDir(scen)
+	path := filepath.Join(dir, name+".pcapng")
+	_, dx := oursESP(t, scen)
+	args := []string{"-r", path, "-o", "esp.enable_encryption_decode:TRUE", "-Y", "esp", "-T", "fields", "-e", "frame.number", "-e", "ip.proto"}
+	for _, k := range dx.BoundESP() {
+		args = append(args, "-o", "uat:esp_sa:"+decrypt.WiresharkESP(k))
+	}
+	out, err := exec.Command("tshark", args...).Output()
+	if err != nil {
+		t.Fatalf("%s: tshark: %v", scen, err)
+	}
+	ver, _ := exec.Command("tshark", "--version").Output()
+	facts := espFacts{Capture: strings.TrimPrefix(path, "../"), Tshark: strings.SplitN(string(ver), "\n", 2)[0]}
+	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) < 2 {
+			continue
+		}
+		n, _ := strconv.Atoi(f[0])
+		protos := ints(f[1])
+		inner := 0
+		if len(protos) >= 2 {
+			inner = protos[len(protos)-1]
+		}
+		facts.Frames = append(facts.Frames, espFrame{Frame: n, Inner: inner})
+	}
+	b, _ := json.MarshalIndent(facts, "", " ")
+	if err := os.WriteFile(espFactsFile(scen), append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTsharkESP(t *testing.T) {
+	gen := os.Getenv("IKESCOPE_TSHARK_GEN") != ""
+	agree := 0
+	for _, scen := range tsharkESPScenarios {
+		if gen {
+			genTsharkESP(t, scen)
+		}
+		b, err := os.ReadFile(espFactsFile(scen))
+		if err != nil {
+			t.Fatalf("%s: %v (IKESCOPE_TSHARK_GEN=1 writes it)", scen, err)
+		}
+		var facts espFacts
+		if err := json.Unmarshal(b, &facts); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := oursESP(t, scen)
+		for _, want := range facts.Frames {
+			if want.Inner == 0 {
+				t.Errorf("%s frame %d: tshark did not decrypt it", scen, want.Frame)
+				continue
+			}
+			if got[want.Frame] != want.Inner {
+				t.Errorf("%s frame %d: inner protocol %d, tshark %d", scen, want.Frame, got[want.Frame], want.Inner)
+				continue
+			}
+			agree++
+		}
+		if len(got) != len(facts.Frames) {
+			t.Errorf("%s: %d ESP frames, tshark %d", scen, len(got), len(facts.Frames))
+		}
+	}
+	t.Logf("tshark agrees on the inner protocol of %d ESP packets", agree)
 }
