@@ -278,6 +278,7 @@ type SA struct {
 	statusTime   time.Time
 	statusPhase  int
 	errNotify    []notifySeen
+	childOffer   childOffer // the latest decrypted phase-2 offer (--keys)
 	deletes      []deleteSeen
 	lastSeen     time.Time
 	lastFrame    int

@@ -400,7 +400,7 @@ func msgRetransmit(x *Exchange, m *decode.Message, dir Dir) *Message {
 func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir Dir, p *decode.Payload) {
 	major := uint8(sa.Version)
 	switch {
-	case p.SA != nil && x.Phase == 1:
+	case p.SA != nil && x.Phase == 1 && !p.Decrypted:
 		props := proposalsOf(major, p.SA)
 		if dir == I2R {
 			sa.Offered = props
@@ -453,12 +453,17 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 	case p.Delete != nil:
 		sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true, IKE: p.Delete.Protocol == 1,
 			Read: true, Decrypted: p.Decrypted, Protocol: p.Delete.Protocol, SPIs: p.Delete.SPIs})
-	case p.SA != nil && x.Phase == 2 && p.Decrypted:
-		// A decrypted quick mode / CREATE_CHILD_SA proposal: the responder's
-		// choice (or the offer, until it comes) gives the child's lifetime.
+	case p.SA != nil && p.Decrypted:
+		// A decrypted child SA proposal (quick mode, IKE_AUTH,
+		// CREATE_CHILD_SA; phase-1 SA payloads are never encrypted): the
+		// responder's choice (or the offer, until it comes) gives the
+		// child's lifetime; the offer is kept for the hints.
 		if dir == R2I || (x.childLife == Proposal{}) {
 			x.childLife = childProposal(major, p.SA)
 		}
+		sa.childOffer.note(major, x, dir, p)
+	case (p.TS != nil || (p.ID != nil && x.Phase == 2)) && p.Decrypted:
+		sa.childOffer.note(major, x, dir, p)
 	case p.Encrypted != nil:
 		msg.InnerNext = p.Encrypted.InnerNext
 		if p.Type == decode.PayloadSKF {

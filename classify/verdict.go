@@ -1160,6 +1160,18 @@ func otherDir(d Dir) Dir {
 }
 
 func proposalHints(sa *SA, n notifySeen) []string {
+	if n.Phase == 2 && n.Decrypted {
+		// Read from the decrypted quick mode: what was refused is phase 2.
+		h := []string{}
+		if o := sa.childOffer.text(); o != "" {
+			h = append(h, o)
+		}
+		what := "the phase-2 proposals (ESP transforms, PFS group, lifetimes)"
+		if sa.Version == 1 && n.Type == nInvalidIDInfo {
+			what = "the proxy IDs (local and remote subnets, protocols, ports)"
+		}
+		return append(h, "compare "+what+" of both sides; phase 1 itself matched")
+	}
 	var offered []string
 	for _, p := range sa.Offered {
 		offered = append(offered, p.String())
@@ -1239,12 +1251,16 @@ func pad2(i int) string {
 // Dur is the duration format of reports.
 func Dur(d time.Duration) string { return dur(d) }
 
-// childHints are the hints for a child SA refused inside IKE_AUTH.
+// childHints are the hints for a refused child SA.
 func childHints(sa *SA, n notifySeen) []string {
-	if n.Type == nTSUnacceptable || n.Type == 39 || n.Type == 34 {
-		return []string{"compare the traffic selectors (local and remote subnets, protocols and ports) of both sides' child SA configuration; the responder's log names what it could not accept or install"}
+	var h []string
+	if o := sa.childOffer.text(); o != "" {
+		h = append(h, o)
 	}
-	return []string{"compare the child SA (ESP) proposals of both sides: encryption, integrity, and ESN; the IKE SA proposal itself matched"}
+	if n.Type == nTSUnacceptable || n.Type == 39 || n.Type == 34 {
+		return append(h, "compare the traffic selectors (local and remote subnets, protocols and ports) of both sides' child SA configuration; the responder's log names what it could not accept or install")
+	}
+	return append(h, "compare the child SA (ESP) proposals of both sides: encryption, integrity, and ESN; the IKE SA proposal itself matched")
 }
 
 // malformedAnswer finds a decrypted PAYLOAD-MALFORMED from the responder

@@ -83,6 +83,8 @@ func TestVerdictsFromDecryptedPayloads(t *testing.T) {
 		{"v1_child_expiry", 0, classify.LifetimeExpired, "negotiated phase-2 lifetime 6.0s"},
 		{"v1_child_expiry", 0, classify.LifetimeExpired, "Delete of the phase-2 SA from the responder at +6.0s (decrypted)"},
 		{"v1_libreswan_main", 0, classify.ProposalMismatch, "NO-PROPOSAL-CHOSEN from the responder in phase 2 (decrypted)"},
+		{"v1_libreswan_main", 0, classify.ProposalMismatch, "the initiator offered (decrypted Quick Mode): proposals ESP_AES-128/HMAC-SHA2-256, traffic selectors 203.0.113.1 === 203.0.113.2"},
+		{"v2_libreswan_child_refused", 0, classify.ProposalMismatch, "traffic selectors 203.0.113.1 === 203.0.113.2"},
 		{"v1_peer_delete_pending", 0, classify.SADeleted, "Delete of the IKE SA sent by the responder (decrypted)"},
 		{"v1_psk_mismatch", 0, classify.MMDelayDrop, "answered MM5 with PAYLOAD-MALFORMED (decrypted, frame 8)"},
 		{"v2_psk_mismatch", 0, classify.AuthFailed, "AUTHENTICATION_FAILED from the responder (decrypted)"},
