@@ -134,6 +134,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
 	d := decode.NewDecoder()
+	var innerDec *decode.Decoder
 	defer decryptSummary(stderr, dx)
 	var n decodeCounts
 	status := exitOK
@@ -180,6 +181,12 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			n.other++
 			continue
 		}
+		var espInner string
+		if dx != nil && f.Kind == decode.KindESP {
+			espInner = decryptESPLine(dx, &innerDec, f, func(err error) {
+				warn(stderr, location(files, p)+": decrypt: "+report.EscapeString(err.Error()))
+			})
+		}
 		switch {
 		case *format == "json":
 			out.Write(report.MarshalLine(report.DecodeJSON(m, f)))
@@ -187,6 +194,9 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			report.DecodeTree(out, m, f)
 		default:
 			report.DecodeLine(out, m, f)
+		}
+		if espInner != "" && *format != "json" {
+			out.WriteString("    decrypted: " + espInner + "\n")
 		}
 	}
 	for _, dg := range d.Pending() {

@@ -5,9 +5,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decrypt"
 )
 
@@ -97,3 +99,46 @@ func espSummary(e decrypt.ESPStats) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// decryptESPLine decrypts an ESP packet and describes what it carried:
+// "203.0.113.1 > 203.0.113.2 ICMP" (text output of decode).
+func decryptESPLine(dx *decrypt.Decrypter, inner **decode.Decoder, f *decode.Frame, fail func(error)) string {
+	in, ok, err := dx.ESP(f.ESPBytes)
+	if err != nil {
+		fail(err)
+	}
+	if !ok {
+		return ""
+	}
+	if in.NextHeader != 4 && in.NextHeader != 41 {
+		return "next header " + itoa(int(in.NextHeader)) + ", " + itoa(len(in.Packet)) + " bytes (transport mode)"
+	}
+	if *inner == nil {
+		*inner = decode.NewDecoder()
+	}
+	inf := (*inner).Decode(decode.LinkRaw, in.Packet, time.Time{}, 0)
+	names := map[uint8]string{1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6", 50: "ESP", 47: "GRE"}
+	proto := names[inf.Proto]
+	if proto == "" {
+		proto = "protocol " + itoa(int(inf.Proto))
+	}
+	s := inf.Src.Addr().String() + " > " + inf.Dst.Addr().String() + " " + proto
+	if inf.Src.Port() != 0 || inf.Dst.Port() != 0 {
+		s = inf.Src.String() + " > " + inf.Dst.String() + " " + proto
+	}
+	if inf.Proto == 6 {
+		var fl []string
+		for _, b := range []struct {
+			bit  uint8
+			name string
+		}{{decode.TCPSyn, "SYN"}, {decode.TCPRst, "RST"}, {decode.TCPFin, "FIN"}, {decode.TCPAck, "ACK"}} {
+			if inf.TCP.Flags&b.bit != 0 {
+				fl = append(fl, b.name)
+			}
+		}
+		if len(fl) > 0 {
+			s += " [" + strings.Join(fl, ",") + "]"
+		}
+	}
+	return s + ", " + itoa(len(in.Packet)) + " bytes"
+}

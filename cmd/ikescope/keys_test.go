@@ -154,3 +154,36 @@ func TestKeysFileErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestKeysCommand(t *testing.T) {
+	name := "v2_success"
+	cap := filepath.Join(genDir, name+".pcapng")
+	dir := t.TempDir()
+	code, out, errs := runCmd(t, append(append([]string{"keys"}, scenarioKeys(name)...), "--wireshark", dir, cap)...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "IKEv2 SA ispi d66db6d02c67c65f rspi 6e03fc17dc3220a5: AES-CBC-128, HMAC_SHA2_256_128: keys from") ||
+		!strings.Contains(out, "ESP SA spi ") {
+		t.Errorf("keys output:\n%s", out)
+	}
+	for _, k := range keyHex(t, name) {
+		if strings.Contains(strings.ToLower(out+errs), k) {
+			t.Errorf("key material %s... on stdout/stderr", k[:6])
+		}
+	}
+	// The tables it wrote decrypt the capture on their own.
+	tables := []string{}
+	for _, f := range []string{"ikev2_decryption_table", "esp_sa"} {
+		p := filepath.Join(dir, f)
+		st, err := os.Stat(p)
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v %v", f, err, st)
+		}
+		tables = append(tables, "--keys", p)
+	}
+	code, _, errs = runCmd(t, append(append([]string{"decode"}, tables...), cap)...)
+	if code != exitOK || !strings.Contains(errs, "4 encrypted IKE messages, 4 decrypted") || !strings.Contains(errs, "packets decrypted: 20 ICMP") {
+		t.Errorf("decode with the written tables: exit %d: %s", code, errs)
+	}
+}
