@@ -427,6 +427,9 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 			// RFC 2407 §4.6.3.1: the responder's lifetime overrides.
 			applyLifetime(sa.Proposal, n.Attrs, true)
 		}
+		if n.Type == decode.NotifyResponderLifetime && dir == R2I && x.Phase == 2 && p.Decrypted {
+			applyLifetime(&x.childLife, n.Attrs, false) // a decrypted quick mode's
+		}
 		if n.IsError() && n.Type != decode.NotifyMSStatus {
 			phase := x.Phase
 			if phase == 0 {
