@@ -119,8 +119,10 @@ func normAlg(s string) string {
 		s = strings.TrimSpace(s[:i])
 	}
 	s = strings.ToUpper(s)
-	return strings.NewReplacer("_", "-", " ", "").Replace(s)
+	return algFolder.Replace(s)
 }
+
+var algFolder = strings.NewReplacer("_", "-", " ", "")
 
 // cipherByWireshark reads the encryption column of Wireshark's
 // ikev2_decryption_table ("AES-CBC-128 [RFC3602]", "AES-GCM-256 with 16

@@ -237,7 +237,7 @@ func splitCSV(s string) ([]string, error) {
 func parseHex(s string) ([]byte, error) {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
-	s = strings.NewReplacer(":", "", " ", "", "-", "").Replace(s)
+	s = hexSeparators.Replace(s)
 	if s == "" {
 		return nil, ErrBadHex
 	}
@@ -247,6 +247,8 @@ func parseHex(s string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+var hexSeparators = strings.NewReplacer(":", "", " ", "", "-", "")
 
 func parseSPI(s string) (uint64, error) {
 	b, err := parseHex(s)
