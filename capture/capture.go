@@ -285,6 +285,10 @@ func (s *fileSource) openPcap() error {
 		return fmt.Errorf("%s: unsupported pcap version %d.%d", s.name, major, minor)
 	}
 	rawLink := bo.Uint32(hdr[20:24]) & 0xffff // upper bits: FCS length
+	nanoFactor := uint32(1000)
+	if bo.Uint32(hdr[0:4]) == 0xa1b23c4d {
+		nanoFactor = 1 // nanosecond pcap
+	}
 	// pcapgo.NewReader keeps s.br as is: it is a *bufio.Reader larger than
 	// its default size, and not gzip (that was handled above).
 	rd, err := pcapgo.NewReader(s.br)
@@ -297,6 +301,7 @@ func (s *fileSource) openPcap() error {
 	// (it sizes it from the snaplen).
 	rd.SetSnaplen(MaxCapLen)
 	s.pcap = rd
+	s.byteOrder, s.nanoFactor = bo, nanoFactor
 	s.pkt.LinkType = rd.LinkType()
 	s.pkt.Link = rawLink
 	s.offset = 24

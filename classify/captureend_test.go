@@ -199,3 +199,25 @@ func TestInProgressWithoutEvidence(t *testing.T) {
 		t.Errorf("whole plain pcap: %s final=%v %q", v.Class, v.Final, v.Summary)
 	}
 }
+
+// TestLostCopiesStillPending: an IKE message sent in IP fragments whose
+// later fragments never arrive is known lost only when reassembly gives up
+// (decode.FragmentTimeout after its first fragment). In
+// testdata/gen/early/v2_cert_frags_lost the initiator sends IKE_AUTH five
+// times; the first three are reported lost while the fourth and fifth are
+// still pending, which must not read as "the sender gave up after three".
+func TestLostCopiesStillPending(t *testing.T) {
+	for _, ext := range []string{".pcap", ".pcapng"} {
+		path := filepath.Join("..", "testdata", "gen", "early", "v2_cert_frags_lost"+ext)
+		pkts, end := readAll(t, path)
+		sas := run(pkts, end, classify.DefaultConfig())
+		if len(sas) != 1 {
+			t.Fatalf("%s: %d IKE SAs, want 1", ext, len(sas))
+		}
+		v := sas[0].Verdict
+		u := v.Unanswered
+		if v.Class != classify.MMDelayDrop || u == nil || len(u.Frames) != 5 || u.GaveUp || v.Final {
+			t.Errorf("%s: %s final=%v unanswered=%+v, want mm_delay_drop, not final, 5 sends still going", ext, v.Class, v.Final, u)
+		}
+	}
+}

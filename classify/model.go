@@ -180,6 +180,7 @@ type ESPStats struct {
 	LastSeq     uint32
 	SeqGaps     uint64 // sequence numbers skipped
 	Dir         Dir    // relative to the IKE SA it is tied to
+	sa          *SA    // that IKE SA, while it is live
 }
 
 // ChildSA is a phase-2 SA: an IKEv1 quick mode or the child of an IKEv2
@@ -288,6 +289,7 @@ type SA struct {
 	// DroppedExchanges counts completed informational exchanges (DPD and
 	// the like) dropped from Exchanges to bound a long-lived SA's memory.
 	DroppedExchanges int
+	links            saLinks
 }
 
 type notifySeen struct {

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"container/heap"
 	"encoding/hex"
 	"fmt"
 	"net/netip"
@@ -61,10 +62,15 @@ func DefaultConfig() Config {
 type Tracker struct {
 	cfg    Config
 	byISPI map[uint64]*SA
-	live   []*SA
-	esp    map[espKey]*ESPStats
-	nextID int
-	now    time.Time
+	// The live SAs: by last activity, by address pair, by check time
+	// (index.go).
+	live    activity
+	byPeers map[peerKey][]*SA
+	checks  checkHeap
+	dirty   []*SA
+	esp     map[espKey]*ESPStats
+	nextID  int
+	now     time.Time
 	// Emit receives each SA when its verdict is final (streaming); may be nil.
 	Emit func(*SA)
 	// OnEvent receives each event as it is attached to an SA (streaming);
@@ -82,16 +88,27 @@ type Tracker struct {
 	KeepDone   bool
 	smb        smbWatch
 	orphanESP  []*ESPStats
-	lastExpire time.Time
+	nextExpire time.Time // when Observe next runs expire
+	backLimit  time.Time // a packet older than this is a jump back in time
 	// Discontinuities records where the capture clock went backwards.
 	Discontinuities []Evidence
 	// ending is set while Finish judges what the end of the capture left.
 	ending bool
+	// work counts what the tracker looked at, so that tests can check that
+	// its cost is linear (scale_test.go).
+	work struct{ idleChecks, peerVisits int }
 }
 
+// espKey identifies an ESP flow. The addresses are kept as 16-byte arrays
+// (IPv4 mapped), not netip.Addr, whose zone pointer makes the map hash the
+// slow generic way: this lookup is made for every ESP packet.
 type espKey struct {
 	spi      uint32
-	src, dst netip.Addr
+	src, dst [16]byte
+}
+
+func espKeyOf(spi uint32, src, dst netip.Addr) espKey {
+	return espKey{spi: spi, src: src.As16(), dst: dst.As16()}
 }
 
 // NewTracker returns a Tracker with the given limits.
@@ -99,7 +116,7 @@ func NewTracker(cfg Config) *Tracker {
 	if cfg.MaxSAs <= 0 {
 		cfg.MaxSAs = 100000
 	}
-	return &Tracker{cfg: cfg, byISPI: map[uint64]*SA{}, esp: map[espKey]*ESPStats{}, KeepDone: true}
+	return &Tracker{cfg: cfg, byISPI: map[uint64]*SA{}, byPeers: map[peerKey][]*SA{}, esp: map[espKey]*ESPStats{}, KeepDone: true}
 }
 
 // Input is one decoded frame with where it came from.
@@ -112,7 +129,9 @@ type Input struct {
 
 // Observe takes one decoded frame. The frame may be reused after it returns.
 func (t *Tracker) Observe(in Input) {
-	if !t.now.IsZero() && in.Time.Before(t.now.Add(-t.cfg.GiveUp)) {
+	// Compared with limits worked out once a second, not with times computed
+	// per packet (Time.Add and Sub are not free at millions of packets).
+	if !t.now.IsZero() && in.Time.Before(t.backLimit) {
 		// The clock jumped back by more than the give-up gap: captures
 		// concatenated out of order (nDPI/ipsec_isakmp_esp.pcap goes back
 		// 19 hours at frame 287). Everything open is judged at the old
@@ -121,6 +140,8 @@ func (t *Tracker) Observe(in Input) {
 			Text: "capture time goes back by " + dur(t.now.Sub(in.Time)) + ": open SAs were judged at the earlier end"})
 		t.Finish()
 		t.now = in.Time
+		t.backLimit = in.Time.Add(-t.cfg.GiveUp)
+		t.nextExpire = time.Time{}
 	}
 	if in.Time.After(t.now) {
 		t.now = in.Time
@@ -138,10 +159,12 @@ func (t *Tracker) Observe(in Input) {
 			t.smb.observe(in)
 		}
 	}
-	// Limits are checked once per second of capture time, not per packet:
-	// the scan is over every live SA.
-	if t.now.Sub(t.lastExpire) >= time.Second {
-		t.lastExpire = t.now
+	// Limits are checked once per second of capture time, not per packet.
+	if !t.now.Before(t.nextExpire) {
+		t.nextExpire = t.now.Add(time.Second)
+		// A clock going back by more than the give-up gap (from the time of
+		// this check) is a discontinuity.
+		t.backLimit = t.now.Add(-t.cfg.GiveUp)
 		t.expire()
 	}
 }
@@ -164,6 +187,7 @@ func (t *Tracker) LostDatagrams(dgs []*decode.Datagram) {
 		}
 		if sa := t.byISPI[dg.IKE.InitSPI]; sa != nil {
 			sa.fragsLost = append(sa.fragsLost, dg)
+			t.markDirty(sa)
 			// One event per message (streamed events are final); the
 			// verdict's evidence counts the copies.
 			first := true
@@ -232,6 +256,9 @@ func (t *Tracker) observeIKE(in Input) {
 		sa.RespSPI = m.RespSPI
 	}
 	sa.lastSeen, sa.lastFrame = in.Time, in.Frame
+	t.indexPeers(sa)
+	t.live.touch(sa)
+	t.markDirty(sa)
 	t.addMessage(sa, in, dir)
 }
 
@@ -239,6 +266,7 @@ func (t *Tracker) newSA(in Input) *SA {
 	f, m := in.F, in.F.IKE
 	t.nextID++
 	sa := &SA{ID: t.nextID, Version: int(m.Major), InitSPI: m.InitSPI, RespSPI: m.RespSPI, Started: in.Time}
+	sa.links.heapIdx = -1
 	sa.Initiator, sa.Responder = f.Src, f.Dst
 	if m.Major == 2 && !m.Initiator() {
 		sa.Initiator, sa.Responder = f.Dst, f.Src
@@ -253,7 +281,7 @@ func (t *Tracker) newSA(in Input) *SA {
 	}
 	// A new SA between the same peers supersedes one still negotiating
 	// (DESIGN rule 4); an established one is superseded when it is rekeyed.
-	for _, old := range t.live {
+	for _, old := range t.peersLive(sa.Initiator.Addr(), sa.Responder.Addr()) {
 		if old.finalized || !samePeers(old, sa) {
 			continue
 		}
@@ -272,9 +300,11 @@ func (t *Tracker) newSA(in Input) *SA {
 	t.byISPI[m.InitSPI] = sa
 	// Make room before adding: the new SA has no message yet and must not
 	// be the one evicted.
-	for len(t.live) >= t.cfg.MaxSAs && t.evictOldest() {
+	for t.live.n >= t.cfg.MaxSAs && t.evictOldest() {
 	}
-	t.live = append(t.live, sa)
+	t.live.pushBack(sa)
+	t.indexPeers(sa)
+	t.markDirty(sa)
 	return sa
 }
 
@@ -286,25 +316,14 @@ func samePeers(a, b *SA) bool {
 // evictOldest finalises the live SA idle longest (IKE or ESP) and drops it
 // from the live list; it reports whether there was one.
 func (t *Tracker) evictOldest() bool {
-	at := -1
-	for i, sa := range t.live {
-		if sa.finalized {
-			t.live = slices.Delete(t.live, i, i+1)
-			return true
-		}
-		if at < 0 || lastActivity(sa).Before(lastActivity(t.live[at])) {
-			at = i
-		}
-	}
-	if at < 0 {
+	old := t.live.head
+	if old == nil {
 		return false
 	}
-	old := t.live[at]
 	t.Evicted++
 	t.event(old, Event{Type: "evicted", Time: t.now,
 		Text: "judged early and dropped: the live-SA cap (--max-sas " + itoa(t.cfg.MaxSAs) + ") was reached and this SA had been idle longest"})
 	t.finalize(old, true)
-	t.live = slices.Delete(t.live, at, at+1)
 	return true
 }
 
@@ -613,7 +632,7 @@ func (t *Tracker) phase1Done(sa *SA, in Input) {
 
 func (t *Tracker) observeESP(in Input) {
 	f := in.F
-	k := espKey{spi: f.ESP.SPI, src: f.Src.Addr(), dst: f.Dst.Addr()}
+	k := espKeyOf(f.ESP.SPI, f.Src.Addr(), f.Dst.Addr())
 	st := t.esp[k]
 	if st == nil {
 		st = &ESPStats{SPI: f.ESP.SPI, Src: f.Src, Dst: f.Dst, NATT: f.NATT, First: in.Time, FirstFrame: in.Frame}
@@ -624,6 +643,7 @@ func (t *Tracker) observeESP(in Input) {
 				st.Dir = R2I
 			}
 			sa.ESP = append(sa.ESP, st)
+			st.sa = sa
 		} else {
 			t.orphanESP = append(t.orphanESP, st)
 		}
@@ -634,12 +654,18 @@ func (t *Tracker) observeESP(in Input) {
 	st.Bytes += uint64(f.ESP.Len)
 	st.Last, st.LastFrame = in.Time, in.Frame
 	st.LastSeq = f.ESP.Seq
+	if sa := st.sa; sa != nil {
+		if in.Time.After(sa.links.lastESP) {
+			sa.links.lastESP = in.Time
+		}
+		t.live.touch(sa)
+	}
 }
 
 // saForESP ties ESP to the most recent IKE SA between the same endpoints.
 func (t *Tracker) saForESP(f *decode.Frame) *SA {
 	var best *SA
-	for _, sa := range t.live {
+	for _, sa := range t.peersLive(f.Src.Addr(), f.Dst.Addr()) {
 		if (sa.Initiator.Addr() == f.Src.Addr() && sa.Responder.Addr() == f.Dst.Addr()) ||
 			(sa.Initiator.Addr() == f.Dst.Addr() && sa.Responder.Addr() == f.Src.Addr()) {
 			if best == nil || sa.Started.After(best.Started) {
@@ -651,30 +677,40 @@ func (t *Tracker) saForESP(f *decode.Frame) *SA {
 }
 
 // expire finalises SAs whose limits passed.
+// Only SAs whose check time has come, or that saw packets since the last
+// expiry, are looked at (index.go); those that are done are finalised in
+// the order of their IDs, as a scan of every SA would have.
 func (t *Tracker) expire() {
 	t.expireOrphans()
-	if len(t.live) == 0 {
-		return
-	}
-	keep := t.live[:0]
-	for _, sa := range t.live {
-		if !sa.finalized && t.idleDone(sa) {
-			t.finalize(sa, true)
-		}
+	for _, sa := range t.dirty {
+		sa.links.dirty = false
 		if !sa.finalized {
-			keep = append(keep, sa)
+			t.schedule(sa, time.Time{})
 		}
 	}
-	for i := len(keep); i < len(t.live); i++ {
-		t.live[i] = nil
+	clear(t.dirty)
+	t.dirty = t.dirty[:0]
+	var due []*SA
+	for len(t.checks) > 0 && !t.checks[0].links.checkAt.After(t.now) {
+		sa := t.checks[0]
+		if t.idleDone(sa) {
+			heap.Pop(&t.checks)
+			due = append(due, sa)
+		} else {
+			t.schedule(sa, t.now)
+		}
 	}
-	t.live = keep
+	slices.SortFunc(due, func(a, b *SA) int { return a.ID - b.ID })
+	for _, sa := range due {
+		t.finalize(sa, true)
+	}
 }
 
 // idleDone reports whether the SA's outcome can no longer change: nothing
 // pending, or silent beyond the give-up gap. Established SAs with ESP stay
 // open until the capture ends or they go quiet.
 func (t *Tracker) idleDone(sa *SA) bool {
+	t.work.idleChecks++
 	last := lastActivity(sa)
 	quiet := t.now.Sub(last)
 	if quiet > t.cfg.GiveUp {
@@ -696,7 +732,7 @@ func (t *Tracker) idleDone(sa *SA) bool {
 		return true
 	}
 	// The pending request ran out of retransmissions.
-	if p.x != nil && (p.x.ranOut(t.now) || sa.lostRanOut(t.now)) {
+	if p.x != nil && (p.x.ranOut(t.now) || t.lostRanOut(sa)) {
 		return true
 	}
 	// Requests after establishment ran out, and no ESP came after the last.
@@ -712,17 +748,28 @@ func (t *Tracker) idleDone(sa *SA) bool {
 func (t *Tracker) Finish() {
 	t.ending = true
 	defer func() { t.ending = false }()
-	for _, sa := range t.live {
+	var open []*SA
+	for sa := t.live.head; sa != nil; sa = sa.links.next {
+		open = append(open, sa)
+	}
+	slices.SortFunc(open, func(a, b *SA) int { return a.ID - b.ID })
+	for _, sa := range open {
 		if !sa.finalized {
 			t.finalize(sa, t.idleDone(sa))
 		}
 	}
-	t.live = nil
+	clear(t.dirty)
+	t.dirty = t.dirty[:0]
+	clear(t.checks)
+	t.checks = t.checks[:0]
 	t.smb.finish()
 }
 
 func (t *Tracker) finalize(sa *SA, final bool) {
 	sa.finalized = true
+	t.live.remove(sa)
+	t.unindexPeers(sa)
+	t.unschedule(sa)
 	if sa.Ended.IsZero() && final {
 		sa.Ended = sa.lastSeen
 	}
@@ -736,7 +783,7 @@ func (t *Tracker) finalize(sa *SA, final bool) {
 		delete(t.byISPI, sa.InitSPI)
 	}
 	for _, st := range sa.ESP {
-		delete(t.esp, espKey{spi: st.SPI, src: st.Src.Addr(), dst: st.Dst.Addr()})
+		delete(t.esp, espKeyOf(st.SPI, st.Src.Addr(), st.Dst.Addr()))
 	}
 	if t.Emit != nil {
 		t.Emit(sa)
@@ -759,7 +806,7 @@ func (t *Tracker) Results() []*SA {
 }
 
 // Live returns the number of SAs being followed.
-func (t *Tracker) Live() int { return len(t.live) }
+func (t *Tracker) Live() int { return t.live.n }
 
 // OrphanESP returns ESP flows that could not be tied to an IKE SA seen in
 // the capture.
@@ -847,7 +894,7 @@ func (t *Tracker) rekeyedFrom(sa *SA, at time.Time) (*SA, *Exchange) {
 	if sa.Version != 2 {
 		return nil, nil
 	}
-	for _, old := range t.live {
+	for _, old := range t.peersLive(sa.Initiator.Addr(), sa.Responder.Addr()) {
 		if old == sa || old.finalized || old.Version != 2 || !samePeers(old, sa) {
 			continue
 		}
@@ -931,7 +978,7 @@ func (t *Tracker) expireOrphans() {
 	keep := t.orphanESP[:0]
 	for _, st := range t.orphanESP {
 		if t.now.Sub(st.Last) > t.cfg.GiveUp {
-			k := espKey{spi: st.SPI, src: st.Src.Addr(), dst: st.Dst.Addr()}
+			k := espKeyOf(st.SPI, st.Src.Addr(), st.Dst.Addr())
 			if t.esp[k] == st {
 				delete(t.esp, k)
 			}
@@ -947,13 +994,10 @@ func (t *Tracker) expireOrphans() {
 
 // lastActivity is when anything was last heard on the SA, ESP included.
 func lastActivity(sa *SA) time.Time {
-	last := sa.lastSeen
-	for _, e := range sa.ESP {
-		if e.Last.After(last) {
-			last = e.Last
-		}
+	if sa.links.lastESP.After(sa.lastSeen) {
+		return sa.links.lastESP
 	}
-	return last
+	return sa.lastSeen
 }
 
 // Bounds on what one long-lived IKE SA keeps, so that memory grows with the

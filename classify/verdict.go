@@ -305,7 +305,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	// Rule 5: by what was pending when the negotiation stopped.
 	if p.phase != 0 {
 		abandoned := final && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || t.now.Sub(p.x.Start) > t.limit(p.phase) ||
-			sa.supersededBy != nil || p.x.ranOut(t.now) || sa.lostRanOut(t.now))
+			sa.supersededBy != nil || p.x.ranOut(t.now) || t.lostRanOut(sa))
 		// The capture ended while a request was still being retransmitted
 		// with no answer: that is the failure, whether or not the sender's
 		// give-up was recorded (a plain pcap stopped by hand has no end
@@ -899,6 +899,23 @@ func (m *Message) ranOut(now time.Time) bool {
 
 // lostRanOut is ranOut for a message that never arrived whole: its copies
 // are the IP datagrams of which only some fragments were captured.
+//
+// Lost datagrams are reported FragmentTimeout after their first fragment
+// (when reassembly gives up), so while the capture goes on a later copy may
+// still be waiting for its fragments: the silence is measured up to the
+// newest moment of which every lost copy is known. At the end of the
+// capture every incomplete datagram has been reported.
+// (testdata/gen/early/v2_cert_frags_lost: five copies of IKE_AUTH, the
+// first three reported lost while the fourth and fifth were pending.)
+func (t *Tracker) lostRanOut(sa *SA) bool {
+	now := t.now
+	if !t.ending {
+		now = now.Add(-decode.FragmentTimeout)
+	}
+	return sa.lostRanOut(now)
+}
+
+// lostRanOut is ranOut over the first-fragment times of the lost copies.
 func (sa *SA) lostRanOut(now time.Time) bool {
 	if len(sa.fragsLost) < 3 {
 		return false

@@ -102,7 +102,7 @@ type Decoder struct {
 	// parsers holds one DecodingLayerParser per first layer (link types and
 	// the re-entry points after PPPoE and reassembly); they share the
 	// layer values below.
-	parsers map[gopacket.LayerType]*gopacket.DecodingLayerParser
+	parsers []firstParser
 	decoded []gopacket.LayerType
 
 	eth   layers.Ethernet
@@ -127,27 +127,50 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder with its layers and reassembly state.
 func NewDecoder() *Decoder {
-	d := &Decoder{frags: newFragmenter(), parsers: make(map[gopacket.LayerType]*gopacket.DecodingLayerParser)}
+	d := &Decoder{frags: newFragmenter()}
 	d.pppoe.Session = true
+	// One lookup table of layers for all the parsers: a slice indexed by
+	// layer type (gopacket's default is a map, a hash lookup per layer of
+	// every packet).
+	dlc := gopacket.DecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
+	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ppp, &d.ip4, &d.ip6,
+		&d.udp, &d.tcp, &d.natt, &d.esp, &d.ah, &d.ike, pppoeLayer{&d.pppoe}} {
+		dlc = dlc.Put(l)
+	}
 	for _, first := range []gopacket.LayerType{
 		layers.LayerTypeEthernet, layers.LayerTypeLoopback, layers.LayerTypeLinuxSLL, LayerTypeLinuxSLL2,
 		LayerTypePPP, LayerTypePPPoE, layers.LayerTypeIPv4, layers.LayerTypeIPv6,
 		layers.LayerTypeUDP, layers.LayerTypeTCP, LayerTypeESP,
 	} {
-		p := gopacket.NewDecodingLayerParser(first,
-			&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ppp, &d.ip4, &d.ip6,
-			&d.udp, &d.tcp, &d.natt, &d.esp, &d.ah, &d.ike)
-		p.AddDecodingLayer(pppoeLayer{&d.pppoe})
+		p := gopacket.NewDecodingLayerParser(first)
+		p.SetDecodingLayerContainer(dlc)
 		p.IgnoreUnsupported = true
 		// No input may cause a panic, and we do not rely on recover():
 		// gopacket's panic recovery is off, so a panicking layer shows up
 		// in tests and fuzzing instead of as a decoding error.
 		p.IgnorePanic = true
-		d.parsers[first] = p
+		d.parsers = append(d.parsers, firstParser{first, p})
 	}
 	d.decoded = make([]gopacket.LayerType, 0, 16)
 	d.f.Layers = make([]gopacket.LayerType, 0, 16)
 	return d
+}
+
+// firstParser is the parser that starts at a given layer.
+type firstParser struct {
+	first gopacket.LayerType
+	p     *gopacket.DecodingLayerParser
+}
+
+// parser returns the parser starting at first, or nil (a short list,
+// Ethernet first).
+func (d *Decoder) parser(first gopacket.LayerType) *gopacket.DecodingLayerParser {
+	for i := range d.parsers {
+		if d.parsers[i].first == first {
+			return d.parsers[i].p
+		}
+	}
+	return nil
 }
 
 // pppoeLayer registers the session-mode PPP layer under LayerTypePPPoE.
@@ -199,7 +222,7 @@ func (d *Decoder) Decode(link uint32, data []byte, ts time.Time, ref int) *Frame
 		return f
 	}
 	for hop := 0; hop < 4; hop++ {
-		parser := d.parsers[first]
+		parser := d.parser(first)
 		if parser == nil {
 			return f
 		}

@@ -1,6 +1,10 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
 	"io"
 	"sort"
 	"strconv"
@@ -363,9 +367,20 @@ func Summarize(sas []*classify.SA) SummaryJSON {
 // AnalysisText writes the analysis for people: summary counts, then per IKE
 // SA the verdict first and then the timeline.
 func AnalysisText(w io.Writer, sas []*classify.SA, findings []classify.Finding) {
+	io.WriteString(w, TextHeader(len(sas), Summarize(sas)))
+	var b []byte
+	for _, sa := range sas {
+		b = AppendSAText(b[:0], sa)
+		w.Write(b)
+	}
+	io.WriteString(w, TextFindings(findings))
+}
+
+// TextHeader is the first line of the text analysis: the number of IKE SAs
+// and the count of each verdict class.
+func TextHeader(n int, sum SummaryJSON) string {
 	var b strings.Builder
-	sum := Summarize(sas)
-	b.WriteString(strconv.Itoa(len(sas)) + " IKE SA(s)")
+	b.WriteString(strconv.Itoa(n) + " IKE SA(s)")
 	var keys []string
 	for k := range sum.ByClass {
 		keys = append(keys, k)
@@ -380,14 +395,85 @@ func AnalysisText(w io.Writer, sas []*classify.SA, findings []classify.Finding) 
 		b.WriteString(strconv.Itoa(sum.ByClass[k]) + " " + k)
 	}
 	b.WriteString("\n")
-	for _, sa := range sas {
-		b.WriteString("\n")
-		saText(&b, sa)
-	}
+	return b.String()
+}
+
+// AppendSAText appends one IKE SA's block of the text analysis (after a
+// blank line) to b.
+func AppendSAText(b []byte, sa *classify.SA) []byte {
+	var sb strings.Builder
+	sb.WriteString("\n")
+	saText(&sb, sa)
+	return append(b, sb.String()...)
+}
+
+// TextFindings is the end of the text analysis: one line per finding.
+func TextFindings(findings []classify.Finding) string {
+	var b strings.Builder
 	for _, f := range findings {
 		b.WriteString("\nfinding " + f.Type + " at frame " + strconv.Itoa(f.Frame) + ": " + EscapeString(f.Text) + "\n")
 	}
-	io.WriteString(w, b.String())
+	return b.String()
+}
+
+// WriteAnalysisJSON writes the `analyze -T json` document for sas and
+// findings, indented by two spaces: the bytes json.Encoder with
+// SetIndent("", "  ") writes for NewAnalysis's document, but an IKE SA at a
+// time.
+func WriteAnalysisJSON(w io.Writer, tool Tool, captures []CaptureJSON, sas []*classify.SA, findings []classify.Finding) error {
+	i := 0
+	return WriteAnalysisJSONParts(w, tool, captures, Summarize(sas), len(sas), func() ([]byte, error) {
+		i++
+		return MarshalSAJSON(sas[i-1])
+	}, findings)
+}
+
+// MarshalSAJSON is one IKE SA as an element of the document's ike_sas
+// array, for WriteAnalysisJSONParts.
+func MarshalSAJSON(sa *classify.SA) ([]byte, error) {
+	return json.MarshalIndent(SAToJSON(sa), "    ", "  ")
+}
+
+// WriteAnalysisJSONParts writes the `analyze -T json` document whose n IKE
+// SAs come from next (MarshalSAJSON's bytes, in order), so that a caller can
+// keep them rendered rather than as SAs: neither the whole document nor
+// every SA need be held in memory at once.
+func WriteAnalysisJSONParts(w io.Writer, tool Tool, captures []CaptureJSON, sum SummaryJSON, n int,
+	next func() ([]byte, error), findings []classify.Finding) error {
+	doc := NewAnalysis(nil, findings)
+	doc.Tool, doc.Captures, doc.Summary = tool, captures, sum
+	head, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	// The empty array stands where the SAs go.
+	const mark = "\n  \"ike_sas\": [],\n"
+	i := bytes.Index(head, []byte(mark))
+	if i < 0 {
+		return errors.New("report: ike_sas not found in the document")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head[:i])
+	if n == 0 {
+		bw.WriteString(mark)
+	} else {
+		bw.WriteString("\n  \"ike_sas\": [")
+		for k := range n {
+			if k > 0 {
+				bw.WriteString(",")
+			}
+			b, err := next()
+			if err != nil {
+				return err
+			}
+			bw.WriteString("\n    ")
+			bw.Write(b)
+		}
+		bw.WriteString("\n  ],\n")
+	}
+	bw.Write(head[i+len(mark):])
+	bw.WriteString("\n")
+	return bw.Flush()
 }
 
 func saText(b *strings.Builder, sa *classify.SA) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/netip"
@@ -109,6 +108,27 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
 	tr := classify.NewTracker(cfg)
+	// text and json: each SA is rendered when its verdict is final and kept
+	// only as such (spool.go), so memory follows the open SAs.
+	var sp spool
+	defer sp.close()
+	var renderErr error
+	switch *format {
+	case "text", "json":
+		tr.KeepDone = false
+		tr.Emit = func(sa *classify.SA) {
+			var b []byte
+			if *format == "text" {
+				b = report.AppendSAText(nil, sa)
+			} else {
+				var merr error
+				if b, merr = report.MarshalSAJSON(sa); merr != nil && renderErr == nil {
+					renderErr = merr
+				}
+			}
+			sp.add(sa.Started, sa.ID, b)
+		}
+	}
 	if *format == "jsonl" {
 		// Each SA's event lines come as the events happen, before its
 		// sa_verdict line (docs/output.md).
@@ -161,21 +181,40 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		pl.Feed(p)
 	}
 	pl.Finish(end.resolve(src))
-	sas := tr.Results()
+	// In the order of start, as Tracker.Results lists them.
+	sp.sorted()
 	switch *format {
 	case "text":
-		report.AnalysisText(out, sas, tr.Findings())
+		io.WriteString(out, report.TextHeader(len(sp.items), byClass))
+		for i := range sp.items {
+			var b []byte
+			if b, err = sp.read(i); err != nil {
+				break
+			}
+			out.Write(b)
+		}
+		io.WriteString(out, report.TextFindings(tr.Findings()))
 	case "json":
-		doc := report.NewAnalysis(sas, tr.Findings())
-		doc.Tool, doc.Captures = report.Tool{Name: "ikescope", Version: version}, capturesJSON(src)
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		enc.Encode(doc)
+		i := 0
+		err = report.WriteAnalysisJSONParts(out, report.Tool{Name: "ikescope", Version: version}, capturesJSON(src),
+			byClass, len(sp.items), func() ([]byte, error) {
+				i++
+				return sp.read(i - 1)
+			}, tr.Findings())
 	case "jsonl":
 		for _, f := range tr.Findings() {
 			out.Write(report.MarshalLine(report.NewFindingLine(f)))
 		}
 		out.Write(report.MarshalLine(report.StatsLine{Type: "stats", Packets: n, Summary: byClass}))
+	}
+	if err == nil {
+		err = renderErr
+	}
+	if err != nil {
+		// The spool's temporary file could not be written or read back:
+		// the output is incomplete.
+		warn(stderr, "output: "+err.Error())
+		return exitDamaged
 	}
 	if matched && status == exitOK {
 		status = exitCheck

@@ -44,7 +44,7 @@ type Pipeline struct {
 
 	dec        *decode.Decoder
 	inner      *decode.Decoder // decrypted ESP payloads (--keys with ESP keys)
-	lastExpire time.Time
+	nextExpire time.Time
 }
 
 // New returns a pipeline feeding tr.
@@ -85,8 +85,8 @@ func (pl *Pipeline) Feed(p *capture.Packet) {
 	if f.Kind == decode.KindESP && pl.Decrypter != nil {
 		pl.decryptESP(p, f)
 	}
-	if p.Time.Sub(pl.lastExpire) > time.Second {
-		pl.lastExpire = p.Time
+	if p.Time.After(pl.nextExpire) {
+		pl.nextExpire = p.Time.Add(time.Second)
 		pl.Tracker.LostDatagrams(pl.dec.Expire(p.Time))
 	}
 }

@@ -2,6 +2,7 @@
 //
 //	synth -o FILE [-n PACKETS] [-seed N] [-nanos] [-tunnels N] [-clear-qm]
 //	synth -windows -o FILE
+//	synth -flood init|retransmit|esp [-n PACKETS] [-spis N] -o FILE
 //
 // With -o - (the default) the capture goes to standard output.
 package main
@@ -31,6 +32,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	clearQM := fs.Bool("clear-qm", false, "write IKEv1 quick mode unencrypted")
 	rate := fs.Float64("rate", 0, "mean packets per second (default 10000)")
 	windows := fs.Bool("windows", false, "write the small Windows IKE sample instead")
+	flood := fs.String("flood", "", "write a flood capture instead: init (N unanswered IKE_SA_INIT from N sources), retransmit (one IKE_SA_INIT N times) or esp (N ESP packets over -spis SPIs)")
+	spis := fs.Int("spis", 100000, "with -flood esp: number of SPIs")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -53,7 +56,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var err error
-	if *windows {
+	if *flood != "" {
+		err = synth.Flood(bw, synth.FloodOptions{Kind: *flood, Packets: *n, SPIs: *spis})
+	} else if *windows {
 		err = synth.WindowsSample(bw)
 	} else {
 		var st synth.Stats

@@ -1,0 +1,100 @@
+package classify
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// floodFrame is an IKEv2 IKE_SA_INIT request from the i-th initiator to
+// one gateway.
+func floodFrame(i int, ispi uint64) *decode.Frame {
+	src := netip.AddrPortFrom(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 1, 14: byte(i >> 8), 15: byte(i)}), 500)
+	m := &decode.Message{Header: decode.Header{InitSPI: ispi, Major: 2, Exchange: decode.ExchangeIKESAInit, Length: 300, Flags: decode.FlagInitiator}}
+	m.Digest = ispi
+	return &decode.Frame{Kind: decode.KindIKE, Src: src, Dst: netip.MustParseAddrPort("[2001:db8:ffff::1]:500"), Proto: 17, IKE: m}
+}
+
+// TestFloodLinear: unanswered IKE_SA_INIT requests from 20 000 distinct
+// initiators over 200 s of capture time. The tracker must look at each SA a
+// bounded number of times (not once per second of capture per live SA, as a
+// scan of every SA would: about 2 million looks here), must not look at
+// other hosts' SAs when a new one starts, and must still judge every one.
+func TestFloodLinear(t *testing.T) {
+	const n = 20000
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	tr := NewTracker(DefaultConfig())
+	for i := range n {
+		tr.Observe(Input{Frame: i + 1, Time: t0.Add(time.Duration(i) * 10 * time.Millisecond), F: floodFrame(i, uint64(i+1))})
+	}
+	tr.Finish()
+	res := tr.Results()
+	if len(res) != n {
+		t.Fatalf("%d SAs judged, want %d", len(res), n)
+	}
+	byClass := map[Class]int{}
+	for _, sa := range res {
+		byClass[sa.Verdict.Class]++
+	}
+	// Each request was sent once: those silent for longer than the give-up
+	// gap before the end got no response; the last 100 s are in progress.
+	if byClass[NoResponse]+byClass[InProgress] != n || byClass[NoResponse] < n/3 {
+		t.Errorf("classes %v", byClass)
+	}
+	if tr.work.idleChecks > 3*n {
+		t.Errorf("%d idle checks for %d SAs: the expiry scans every SA", tr.work.idleChecks, n)
+	}
+	if tr.work.peerVisits > n {
+		t.Errorf("%d SAs visited finding peers for %d new SAs", tr.work.peerVisits, n)
+	}
+	t.Logf("%d idle checks, %d peer visits for %d SAs", tr.work.idleChecks, tr.work.peerVisits, n)
+}
+
+// TestRetransmitFloodLinear: one request sent 100 000 times keeps a bounded
+// record and is looked at a bounded number of times per second of capture.
+func TestRetransmitFloodLinear(t *testing.T) {
+	const n = 100000
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	tr := NewTracker(DefaultConfig())
+	for i := range n {
+		tr.Observe(Input{Frame: i + 1, Time: t0.Add(time.Duration(i) * time.Millisecond), F: floodFrame(0, 42)})
+	}
+	tr.Finish()
+	res := tr.Results()
+	if len(res) != 1 {
+		t.Fatalf("%d SAs, want 1", len(res))
+	}
+	x := res[0].Exchanges[0]
+	if len(x.Messages) != 1 || x.Messages[0].Retransmissions() != n-1 || len(x.Messages[0].SendTimes) > 64 {
+		t.Errorf("%d messages, %d retransmissions, %d send times kept", len(x.Messages), x.Messages[0].Retransmissions(), len(x.Messages[0].SendTimes))
+	}
+	// 100 s of capture: at most a look per second, and one at the end.
+	if tr.work.idleChecks > 110 {
+		t.Errorf("%d idle checks", tr.work.idleChecks)
+	}
+}
+
+// TestCheckHeapOrder: SAs due at once are finalised in the order of their
+// IDs, and a finalised SA leaves the heap.
+func TestCheckHeapOrder(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var order []int
+	tr := NewTracker(DefaultConfig())
+	tr.KeepDone = false
+	tr.Emit = func(sa *SA) { order = append(order, sa.ID) }
+	for i := range 50 {
+		// Reverse start order within the same second.
+		tr.Observe(Input{Frame: i + 1, Time: t0.Add(time.Duration(50-i) * time.Millisecond), F: floodFrame(i, uint64(i+1))})
+	}
+	tr.Advance(t0.Add(5 * time.Minute))
+	if len(order) != 50 || tr.Live() != 0 || len(tr.checks) != 0 {
+		t.Fatalf("%d emitted, %d live, %d in the heap", len(order), tr.Live(), len(tr.checks))
+	}
+	for i := 1; i < len(order); i++ {
+		if order[i] < order[i-1] {
+			t.Fatalf("emitted out of ID order: %v", order)
+		}
+	}
+}

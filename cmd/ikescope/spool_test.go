@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ikescope/ikescope/capture"
+	"github.com/ikescope/ikescope/classify"
+	"github.com/ikescope/ikescope/internal/pipeline"
+	"github.com/ikescope/ikescope/report"
+)
+
+// TestAnalyzeSpoolSameOutput: analyze renders each SA as its verdict becomes
+// final and writes them in order of start at the end (spool.go), with
+// rendered SAs in memory or, past spoolMem, in a temporary file. Its text and
+// JSON must be exactly what the report package writes for Tracker.Results
+// held whole (the golden tests' path), for every committed capture.
+func TestAnalyzeSpoolSameOutput(t *testing.T) {
+	var caps []string
+	for _, dir := range []string{"../../testdata/gen/captures", "../../testdata/gen/early", "../../testdata/sample", "../../testdata/windows"} {
+		m, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
+		for _, f := range m {
+			if !strings.HasSuffix(f, ".json") {
+				caps = append(caps, f)
+			}
+		}
+	}
+	if len(caps) < 50 {
+		t.Fatalf("only %d captures", len(caps))
+	}
+	defer func(m int) { spoolMem = m }(spoolMem)
+	for _, c := range caps {
+		wantText, wantJSON := wholeOutput(t, c)
+		for _, mem := range []int{16 << 20, 1} { // in memory; in a file from the first SA
+			spoolMem = mem
+			code, text, errs := runCmd(t, "analyze", c)
+			if code != exitOK {
+				t.Fatalf("%s: exit %d: %s", c, code, errs)
+			}
+			if text != wantText {
+				t.Errorf("%s (spool %d): text differs from report.AnalysisText", c, mem)
+			}
+			_, js, _ := runCmd(t, "analyze", "-T", "json", c)
+			if js != wantJSON {
+				t.Errorf("%s (spool %d): JSON differs from the encoded document", c, mem)
+			}
+		}
+	}
+}
+
+// wholeOutput is the analysis of path as the report package writes it from
+// every SA held at once.
+func wholeOutput(t *testing.T, path string) (text, js string) {
+	t.Helper()
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	tr := classify.NewTracker(classify.DefaultConfig())
+	pl := pipeline.New(tr)
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl.Feed(p)
+	}
+	pl.Finish(captureEnd(src))
+	var tb, jb bytes.Buffer
+	report.AnalysisText(&tb, tr.Results(), tr.Findings())
+	doc := report.NewAnalysis(tr.Results(), tr.Findings())
+	doc.Tool, doc.Captures = report.Tool{Name: "ikescope", Version: version}, capturesJSON(src)
+	enc := json.NewEncoder(&jb)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		t.Fatal(err)
+	}
+	return tb.String(), jb.String()
+}
+
+// TestSpoolFileRemoved: the temporary file is gone after the run.
+func TestSpoolFileRemoved(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	defer func(m int) { spoolMem = m }(spoolMem)
+	spoolMem = 1
+	if code, _, errs := runCmd(t, "analyze", "-T", "json", "../../testdata/gen/captures/v2_rekey.pcapng"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 0 {
+		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+}
