@@ -1,6 +1,9 @@
 package decrypt
 
 import (
+	"bytes"
+	"slices"
+
 	"github.com/ikescope/ikescope/decode"
 )
 
@@ -55,7 +58,8 @@ type saRef struct {
 func New(k *Keys) *Decrypter {
 	d := &Decrypter{v1: map[uint64]*v1SA{}, v2: map[uint64]*v2SA{}}
 	if k != nil {
-		d.keys = *k
+		// Copied: AddKeys appends, and the caller may share k.
+		d.keys = Keys{V1: slices.Clone(k.V1), V2: slices.Clone(k.V2), ESP: slices.Clone(k.ESP)}
 	}
 	d.v1used = make([]bool, len(d.keys.V1))
 	d.v2used = make([]bool, len(d.keys.V2))
@@ -82,21 +86,25 @@ func (d *Decrypter) remember(r saRef) {
 // error says why a message could not be decrypted although keys were
 // there; it names no key material.
 func (d *Decrypter) Decrypt(m *decode.Message, raw []byte) (Outcome, error) {
+	return d.DecryptReload(m, raw, nil)
+}
+
+// DecryptReload is Decrypt that, when no keys fit, calls reload (which
+// adds keys with AddKeys, in live capture) and if it reports new keys
+// tries once more.
+func (d *Decrypter) DecryptReload(m *decode.Message, raw []byte, reload func() bool) (Outcome, error) {
 	if m == nil {
 		return Clear, nil
 	}
 	if int64(len(raw)) > int64(m.Length) && m.Length >= decode.HeaderLen {
 		raw = raw[:m.Length]
 	}
-	var out Outcome
-	var err error
-	switch m.Major {
-	case 1:
-		out, err = d.v1Message(m, raw)
-	case 2:
-		out, err = d.v2Message(m, raw)
-	default:
+	if m.Major != 1 && m.Major != 2 {
 		return Clear, nil
+	}
+	out, err := d.message(m, raw)
+	if out == NoKeys && reload != nil && reload() {
+		out, err = d.message(m, raw)
 	}
 	switch out {
 	case Decrypted:
@@ -115,6 +123,13 @@ func (d *Decrypter) Decrypt(m *decode.Message, raw []byte) (Outcome, error) {
 		}
 	}
 	return out, err
+}
+
+func (d *Decrypter) message(m *decode.Message, raw []byte) (Outcome, error) {
+	if m.Major == 1 {
+		return d.v1Message(m, raw)
+	}
+	return d.v2Message(m, raw)
 }
 
 // chainFits walks a payload chain's generic headers only and reports
@@ -139,4 +154,67 @@ func chainFits(first decode.PayloadType, b []byte, slack int) bool {
 		off += l
 	}
 	return len(b)-off <= slack
+}
+
+// AddKeys adds the key sets of k that the Decrypter does not hold yet (a
+// key file read again as a daemon appends to it, in live capture). It
+// returns how many were added.
+func (d *Decrypter) AddKeys(k *Keys) int {
+	n := 0
+	for _, v := range k.V1 {
+		if !hasV1(d.keys.V1, v) {
+			d.keys.V1 = append(d.keys.V1, v)
+			d.v1used = append(d.v1used, false)
+			n++
+		}
+	}
+	for _, v := range k.V2 {
+		if !hasV2(d.keys.V2, v) {
+			d.keys.V2 = append(d.keys.V2, v)
+			d.v2used = append(d.v2used, false)
+			n++
+		}
+	}
+	for _, v := range k.ESP {
+		if !hasESP(d.keys.ESP, v) {
+			d.keys.ESP = append(d.keys.ESP, v)
+			n++
+		}
+	}
+	if n > 0 {
+		// The SPIs tried without keys may have them now.
+		for _, s := range d.esp {
+			if s.keys == nil {
+				s.tries = 0
+			}
+		}
+	}
+	return n
+}
+
+func hasV1(l []V1Keys, k V1Keys) bool {
+	for i := range l {
+		if l[i].CookieI == k.CookieI && bytes.Equal(l[i].Key, k.Key) && bytes.Equal(l[i].IV, k.IV) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasV2(l []V2Keys, k V2Keys) bool {
+	for i := range l {
+		if l[i].SPIi == k.SPIi && l[i].SPIr == k.SPIr && bytes.Equal(l[i].EI, k.EI) && bytes.Equal(l[i].ER, k.ER) && bytes.Equal(l[i].AI, k.AI) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasESP(l []ESPKeys, k ESPKeys) bool {
+	for i := range l {
+		if l[i].SPI == k.SPI && bytes.Equal(l[i].EncKey, k.EncKey) && bytes.Equal(l[i].AuthKey, k.AuthKey) {
+			return true
+		}
+	}
+	return false
 }

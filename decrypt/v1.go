@@ -79,7 +79,9 @@ func (d *Decrypter) v1Message(m *decode.Message, raw []byte) (Outcome, error) {
 		return NoKeys, nil
 	}
 	plain, next, out, err := d.v1Open(s, m, body)
-	if next != nil {
+	if next != nil && out != NoKeys {
+		// Without keys the chain stays where it was, so that keys read
+		// later (live capture) can still open this message when retried.
 		if isPhase1(m.Exchange) {
 			s.p1Prev, s.p1IV = s.p1IV, next
 		} else {

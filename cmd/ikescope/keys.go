@@ -142,3 +142,53 @@ func decryptESPLine(dx *decrypt.Decrypter, inner **decode.Decoder, f *decode.Fra
 	}
 	return s + ", " + itoa(len(in.Packet)) + " bytes"
 }
+
+// reloader returns a function that reads the key files again when they
+// changed (a charon log the daemon is still writing) and adds the new key
+// sets to dx. It stats the files at most every 50 ms; a file caught in the
+// middle of a write fails to parse and is read again next time.
+func (k *keyFlags) reloader(dx *decrypt.Decrypter, stderr io.Writer, verbose bool) func() bool {
+	type stamp struct {
+		size int64
+		mod  time.Time
+	}
+	seen := map[string]stamp{}
+	for _, name := range k.files {
+		if st, err := os.Stat(name); err == nil {
+			seen[name] = stamp{st.Size(), st.ModTime()}
+		}
+	}
+	var last time.Time
+	return func() bool {
+		now := time.Now()
+		if now.Sub(last) < 50*time.Millisecond {
+			return false
+		}
+		last = now
+		added := 0
+		for _, name := range k.files {
+			st, err := os.Stat(name)
+			if err != nil || (stamp{st.Size(), st.ModTime()}) == seen[name] {
+				continue
+			}
+			f, err := os.Open(name)
+			if err != nil {
+				continue
+			}
+			ks, err := decrypt.ParseKeys(name, f)
+			f.Close()
+			if err != nil {
+				if verbose {
+					warn(stderr, "--keys: "+err.Error()+" (will read it again)")
+				}
+				continue
+			}
+			seen[name] = stamp{st.Size(), st.ModTime()}
+			added += dx.AddKeys(ks)
+		}
+		if added > 0 && verbose {
+			warn(stderr, "--keys: "+itoa(added)+" new key set(s)")
+		}
+		return added > 0
+	}
+}

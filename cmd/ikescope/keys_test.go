@@ -2,10 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ikescope/ikescope/capture"
+	"github.com/ikescope/ikescope/classify"
+	"github.com/ikescope/ikescope/internal/pipeline"
 )
 
 const genDir = "../../testdata/gen/captures"
@@ -185,5 +190,45 @@ func TestKeysCommand(t *testing.T) {
 	code, _, errs = runCmd(t, append(append([]string{"decode"}, tables...), cap)...)
 	if code != exitOK || !strings.Contains(errs, "4 encrypted IKE messages, 4 decrypted") || strings.Count(errs, "10 packets decrypted: 10 ICMP") != 2 {
 		t.Errorf("decode with the written tables: exit %d: %s", code, errs)
+	}
+}
+
+// TestKeysReloadLive: in live capture the daemon writes the keys while ikescope
+// runs; a message that finds no keys makes the key files be read again.
+func TestKeysReloadLive(t *testing.T) {
+	name := "v2_success"
+	logFile := filepath.Join(t.TempDir(), "charon-keys.log")
+	os.WriteFile(logFile, nil, 0o600)
+	kf := keyFlags{files: []string{logFile}}
+	keys, code := kf.load(io.Discard)
+	if code != exitOK {
+		t.Fatal(code)
+	}
+	dx := decrypter(keys)
+	pl := pipeline.New(classify.NewTracker(classify.DefaultConfig()))
+	pl.Decrypter = dx
+	pl.ReloadKeys = kf.reloader(dx, io.Discard, false)
+	src, err := capture.OpenFile(filepath.Join(genDir, name+".pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for {
+		p, err := src.Next()
+		if err != nil {
+			break
+		}
+		if p.Frame == 5 {
+			// Written as charon derives the keys: after IKE_SA_INIT.
+			b, _ := os.ReadFile(filepath.Join(genDir, name+".initiator.keys.log"))
+			os.WriteFile(logFile, b, 0o600)
+		}
+		pl.Feed(p)
+	}
+	if s := dx.Stats; s.Decrypted != 4 || s.NoKeys != 0 || s.Encrypted != 4 {
+		t.Errorf("stats %+v, want 4 of 4 decrypted", s)
+	}
+	if len(dx.ESPStats()) != 2 {
+		t.Errorf("ESP SPIs decrypted: %d, want 2", len(dx.ESPStats()))
 	}
 }

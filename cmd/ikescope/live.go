@@ -245,6 +245,12 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	r.pl.Decrypter = decrypter(keys)
+	if r.pl.Decrypter != nil {
+		// The daemon keeps logging keys while live runs: read new ones
+		// when a message finds none, and on every tick (for ESP).
+		r.reloadKeys = kf.reloader(r.pl.Decrypter, stderr, r.verbose)
+		r.pl.ReloadKeys = r.reloadKeys
+	}
 	r.pl.DecryptError = func(p *capture.Packet, err error) {
 		if r.verbose {
 			warn(stderr, "frame "+strconv.Itoa(p.Frame)+": decrypt: "+report.EscapeString(err.Error()))
@@ -284,6 +290,7 @@ type liveRun struct {
 	atEnd      []*classify.SA // SAs still live when the capture stopped
 	cstats     capture.LiveStats
 	writeErr   error
+	reloadKeys func() bool // nil without --keys
 }
 
 // loop reads packets until a signal, the packet count or a capture error.
@@ -342,6 +349,9 @@ func (r *liveRun) packet(p *capture.Packet) {
 // tick advances the clock, so that limits expire while traffic is idle,
 // and brings out everything that became final.
 func (r *liveRun) tick() {
+	if r.reloadKeys != nil {
+		r.reloadKeys()
+	}
 	r.pl.Advance(r.now)
 	r.flushFindings()
 	if st, err := r.src.LiveStats(); err == nil {

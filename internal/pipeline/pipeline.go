@@ -41,6 +41,10 @@ type Pipeline struct {
 	// gets the reason as an anomaly and is reported to DecryptError.
 	Decrypter    *decrypt.Decrypter
 	DecryptError func(p *capture.Packet, err error)
+	// ReloadKeys, if set, is called when an encrypted message found no
+	// keys (live capture: the daemon may have just written them); when it
+	// reports new keys, the message is tried once more.
+	ReloadKeys func() bool
 
 	dec        *decode.Decoder
 	inner      *decode.Decoder // decrypted ESP payloads (--keys with ESP keys)
@@ -92,7 +96,7 @@ func (pl *Pipeline) Feed(p *capture.Packet) {
 }
 
 func (pl *Pipeline) decrypt(p *capture.Packet, f *decode.Frame) {
-	if _, err := pl.Decrypter.Decrypt(f.IKE, f.IKEBytes); err != nil {
+	if _, err := pl.Decrypter.DecryptReload(f.IKE, f.IKEBytes, pl.ReloadKeys); err != nil {
 		f.IKE.Anomalies = append(f.IKE.Anomalies, err)
 		if pl.DecryptError != nil {
 			pl.DecryptError(p, err)
