@@ -145,8 +145,9 @@ func decryptESPLine(dx *decrypt.Decrypter, inner **decode.Decoder, f *decode.Fra
 
 // reloader returns a function that reads the key files again when they
 // changed (a charon log the daemon is still writing) and adds the new key
-// sets to dx. It stats the files at most every 50 ms; a file caught in the
-// middle of a write fails to parse and is read again next time.
+// sets to dx. It stats the files at most every 5 ms. A file caught in the
+// middle of a key dump fails to parse: it is read again after 2 ms (three
+// times at most), because the message that asked is waiting for those keys.
 func (k *keyFlags) reloader(dx *decrypt.Decrypter, stderr io.Writer, verbose bool) func() bool {
 	type stamp struct {
 		size int64
@@ -161,7 +162,7 @@ func (k *keyFlags) reloader(dx *decrypt.Decrypter, stderr io.Writer, verbose boo
 	var last time.Time
 	return func() bool {
 		now := time.Now()
-		if now.Sub(last) < 50*time.Millisecond {
+		if now.Sub(last) < 5*time.Millisecond {
 			return false
 		}
 		last = now
@@ -171,12 +172,24 @@ func (k *keyFlags) reloader(dx *decrypt.Decrypter, stderr io.Writer, verbose boo
 			if err != nil || (stamp{st.Size(), st.ModTime()}) == seen[name] {
 				continue
 			}
-			f, err := os.Open(name)
-			if err != nil {
-				continue
+			var ks *decrypt.Keys
+			for try := 0; try < 3; try++ {
+				if try > 0 {
+					time.Sleep(2 * time.Millisecond)
+					if st, err = os.Stat(name); err != nil {
+						break
+					}
+				}
+				var f *os.File
+				if f, err = os.Open(name); err != nil {
+					break
+				}
+				ks, err = decrypt.ParseKeys(name, f)
+				f.Close()
+				if err == nil {
+					break
+				}
 			}
-			ks, err := decrypt.ParseKeys(name, f)
-			f.Close()
 			if err != nil {
 				if verbose {
 					warn(stderr, "--keys: "+err.Error()+" (will read it again)")
