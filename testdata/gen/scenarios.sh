@@ -165,8 +165,10 @@ scn_v2_libreswan_proposal_mismatch() { pluto_defaults; B_PLUTO_IKE=aes256-sha2_3
 scn_v1_child_expiry() { VERSION=1 CHILD_REKEY=0s CHILD_LIFE=6s; topo_pair; up; initiate; ping_inner 45; quiet 3; }
 
 # --- other ciphers, for decryption with --keys ------------------------------
-# Recorded into testdata/gen/crypto (gen.sh -o testdata/gen/crypto v2_aes_gcm16 ...):
-# the decrypt tests check every cipher ikescope decrypts against a real charon.
+# Recorded into testdata/gen/crypto, only when named (gen.sh -o
+# testdata/gen/crypto $CRYPTO_SCENARIOS): the decrypt tests check every
+# cipher ikescope decrypts against a real charon, and ESP decryption.
+CRYPTO_SCENARIOS="v2_aes_gcm16 v2_aes_gcm12 v2_aes_gcm8 v2_chacha20poly1305 v2_3des_sha1 v2_aes256_sha512 v1_3des_sha1 v1_aes256_sha384 v1_aes192_md5 v2_smb_reset"
 scn_v2_aes_gcm16() { A_IKE=aes256gcm16-prfsha384-ecp384 B_IKE=aes256gcm16-prfsha384-ecp384; A_ESP=aes256gcm16 B_ESP=aes256gcm16; topo_pair; up; success; }
 scn_v2_aes_gcm12() { A_IKE=aes192gcm12-prfsha256-modp2048 B_IKE=aes192gcm12-prfsha256-modp2048; topo_pair; up; success; }
 scn_v2_aes_gcm8() { A_IKE=aes128gcm8-prfsha256-modp2048 B_IKE=aes128gcm8-prfsha256-modp2048; topo_pair; up; success; }
