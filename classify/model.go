@@ -91,6 +91,9 @@ type Message struct {
 	IPFragments int
 	// InnerNext is the first payload inside an IKEv2 SK payload.
 	InnerNext decode.PayloadType
+	// Decrypted: the encrypted payloads were decrypted with keys (--keys),
+	// so Payloads and Notifies list what the message really carried.
+	Decrypted bool
 	digest    uint64
 }
 
@@ -114,6 +117,8 @@ type Exchange struct {
 	// INVALID_KE_PAYLOAD or COOKIE: a retry follows.
 	Rejected bool
 	ikeRekey bool // an IKEv2 CREATE_CHILD_SA that rekeyed the IKE SA
+	// childLife holds the lifetimes of a decrypted phase-2 proposal.
+	childLife Proposal
 }
 
 // distinct counts the distinct messages sent in a direction.
@@ -278,6 +283,7 @@ type SA struct {
 	statusTime   time.Time
 	statusPhase  int
 	errNotify    []notifySeen
+	childOffer   childOffer // the latest decrypted phase-2 offer (--keys)
 	deletes      []deleteSeen
 	lastSeen     time.Time
 	lastFrame    int
@@ -298,6 +304,11 @@ type notifySeen struct {
 	Phase int
 	// Likely: inferred from an encrypted message's layout, not read.
 	Likely bool
+	// Decrypted: read from a decrypted payload (--keys).
+	Decrypted bool
+	// Child: an IKEv2 notify about the child SA of an IKE_AUTH response
+	// that also carries AUTH (RFC 7296 §1.2: the IKE SA is up).
+	Child bool
 }
 
 type deleteSeen struct {
@@ -306,6 +317,12 @@ type deleteSeen struct {
 	Time    time.Time
 	Certain bool // an unencrypted Delete or an IKEv2 SK whose first inner payload is D
 	IKE     bool // the IKE SA itself (protocol ISAKMP/IKE), where visible
+	// Read: the Delete payload itself was decoded (clear or decrypted), so
+	// IKE says for certain whether it deleted the IKE SA or a child.
+	Read      bool
+	Decrypted bool
+	Protocol  uint8
+	SPIs      [][]byte
 }
 
 // Phase1 returns the phase-1 exchanges (main/aggressive mode, or IKEv2

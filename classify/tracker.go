@@ -389,7 +389,8 @@ func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
 		return
 	}
 	msg := &Message{Frame: in.Frame, Source: in.Source, Time: in.Time, Dir: dir, Length: int(m.Length),
-		Encrypted: m.Encrypted(), SendTimes: []time.Time{in.Time}, Frames: []int{in.Frame}, digest: m.Digest}
+		Encrypted: m.Encrypted(), SendTimes: []time.Time{in.Time}, Frames: []int{in.Frame}, digest: m.Digest,
+		Decrypted: m.DecryptedPayloads()}
 	if dg := in.F.Datagram; dg != nil {
 		msg.IPFragments = len(dg.Fragments)
 		t.event(sa, Event{Type: "ip_fragmented", Frame: in.Frame, Time: in.Time,
@@ -418,7 +419,7 @@ func msgRetransmit(x *Exchange, m *decode.Message, dir Dir) *Message {
 func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir Dir, p *decode.Payload) {
 	major := uint8(sa.Version)
 	switch {
-	case p.SA != nil && x.Phase == 1:
+	case p.SA != nil && x.Phase == 1 && !p.Decrypted:
 		props := proposalsOf(major, p.SA)
 		if dir == I2R {
 			sa.Offered = props
@@ -451,6 +452,9 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 			// RFC 2407 §4.6.3.1: the responder's lifetime overrides.
 			applyLifetime(sa.Proposal, n.Attrs, true)
 		}
+		if n.Type == decode.NotifyResponderLifetime && dir == R2I && x.Phase == 2 && p.Decrypted {
+			applyLifetime(&x.childLife, n.Attrs, false) // a decrypted quick mode's
+		}
 		if n.IsError() && n.Type != decode.NotifyMSStatus {
 			phase := x.Phase
 			if phase == 0 {
@@ -461,15 +465,33 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 					phase = 1
 				}
 			}
-			sa.errNotify = append(sa.errNotify, notifySeen{Type: n.Type, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: phase})
-			t.event(sa, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time,
-				Text: side(dir) + " sent " + n.Name()})
+			ns := notifySeen{Type: n.Type, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: phase, Decrypted: p.Decrypted,
+				Child: sa.Version == 2 && childNotify(n.Type) && in.F.IKE.Response() &&
+					((x.Type == decode.ExchangeIKEAuth && hasPayload(in.F.IKE, decode.PayloadAuth)) || (x.Type == decode.ExchangeCreateChildSA && p.Decrypted))}
+			sa.errNotify = append(sa.errNotify, ns)
+			text := side(dir) + " sent " + n.Name()
+			if p.Decrypted {
+				text += " (decrypted)"
+			}
+			t.event(sa, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time, Text: text})
 		}
 		if sa.Version == 2 && (n.Type == decode.NotifyInvalidKEPayload || n.Type == 16390) && dir == R2I {
 			x.Rejected = true
 		}
 	case p.Delete != nil:
-		sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true, IKE: p.Delete.Protocol == 1})
+		sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true, IKE: p.Delete.Protocol == 1,
+			Read: true, Decrypted: p.Decrypted, Protocol: p.Delete.Protocol, SPIs: p.Delete.SPIs})
+	case p.SA != nil && p.Decrypted:
+		// A decrypted child SA proposal (quick mode, IKE_AUTH,
+		// CREATE_CHILD_SA; phase-1 SA payloads are never encrypted): the
+		// responder's choice (or the offer, until it comes) gives the
+		// child's lifetime; the offer is kept for the hints.
+		if dir == R2I || (x.childLife == Proposal{}) {
+			x.childLife = childProposal(major, p.SA)
+		}
+		sa.childOffer.note(major, x, dir, p)
+	case (p.TS != nil || (p.ID != nil && x.Phase == 2)) && p.Decrypted:
+		sa.childOffer.note(major, x, dir, p)
 	case p.Encrypted != nil:
 		msg.InnerNext = p.Encrypted.InnerNext
 		if p.Type == decode.PayloadSKF {
@@ -478,7 +500,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 					Text: "IKEv2 fragmentation (RFC 7383) in use: " + x.Name + " sent in " + itoa(int(p.Encrypted.FragTotal)) + " fragments"})
 			}
 		}
-		if x.Type == decode.ExchangeInformationalV2 && p.Encrypted.InnerNext == decode.PayloadDeletev2 && !in.F.IKE.Response() {
+		if x.Type == decode.ExchangeInformationalV2 && p.Encrypted.InnerNext == decode.PayloadDeletev2 && !in.F.IKE.Response() && !msg.Decrypted {
 			sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true})
 		}
 	case p.Fragment != nil:
@@ -544,7 +566,7 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 		t.phase1Done(sa, in)
 	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.InnerNext == decode.PayloadNotifyv2 && !sa.Established.IsZero():
 		// A later IKE_AUTH round (EAP) that carries only a notify.
-	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.InnerNext == decode.PayloadNotifyv2:
+	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.InnerNext == decode.PayloadNotifyv2 && !msg.Decrypted:
 		// A successful IKE_AUTH response begins with IDr (RFC 7296 §1.2);
 		// one whose encrypted content begins with a Notify carries an
 		// error instead, in practice AUTHENTICATION_FAILED (§2.21.2). The
@@ -552,9 +574,17 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 		sa.errNotify = append(sa.errNotify, notifySeen{Type: nAuthFailed, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: 1, Likely: true})
 		t.event(sa, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time,
 			Text: "IKE_AUTH response begins with an encrypted Notify instead of IDr: most likely AUTHENTICATION_FAILED"})
+	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.Decrypted && dir == R2I && !hasPayload(m, decode.PayloadAuth):
+		// Decrypted: a response without AUTH carries an error (RFC 7296
+		// §2.21.2), recorded from its notify, or an EAP round; the IKE SA
+		// is not up.
 	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth:
 		t.phase1Done(sa, in)
-		sa.Children = append(sa.Children, &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time})
+		if !msg.Decrypted || !childRefused(m) {
+			sa.Children = append(sa.Children, &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time})
+		}
+	case x.Phase == 2 && sa.Version == 2 && msg.Decrypted && dir == R2I && childRefused(m):
+		// Decrypted: the CREATE_CHILD_SA was refused; no child came up.
 	case x.Phase == 2:
 		// An IKEv2 SA whose IKE_AUTH response looked like an error (a lone
 		// Notify) but that goes on to a CREATE_CHILD_SA was up after all.
@@ -566,7 +596,8 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 				}
 			}
 		}
-		c := &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time}
+		c := &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time,
+			LifetimeSeconds: x.childLife.LifetimeSeconds, LifetimeKilobytes: x.childLife.LifetimeKilobytes}
 		for _, old := range sa.Children {
 			if !old.Rekeyed {
 				old.Rekeyed = len(sa.Children) > 0 && sa.Version == 2 && hasNotifyType(x, 16393)

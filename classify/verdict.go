@@ -18,6 +18,7 @@ const (
 	nAuthFailed       = 24 // IKEv1 AUTHENTICATION-FAILED, IKEv2 AUTHENTICATION_FAILED
 	nInvalidSignature = 25 // IKEv1
 	nTSUnacceptable   = 38 // IKEv2
+	nPayloadMalformed = 16 // IKEv1 PAYLOAD-MALFORMED
 )
 
 // pending describes the negotiation that was still open when an SA stopped.
@@ -185,7 +186,11 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		if n.Phase == 1 && !sa.Established.IsZero() && sa.Established.After(n.Time) {
 			continue
 		}
-		if n.Phase == 2 && p.phase != 2 {
+		if n.Phase == 2 && p.phase != 2 && !n.Child {
+			continue
+		}
+		// A refused CREATE_CHILD_SA is overruled by a child set up later.
+		if n.Child && n.Phase == 2 && wentOn(sa, n.Time) {
 			continue
 		}
 		// An inferred notify is overruled by the SA going on afterwards.
@@ -193,13 +198,27 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 			continue
 		}
 		name := decode.NotifyName(uint8(sa.Version), n.Type)
+		where := " in " + phaseName(sa, n.Phase)
+		if n.Child {
+			where = " for the child SA of IKE_AUTH (the IKE SA itself came up)"
+			if n.Phase == 2 {
+				where = " for the child SA of CREATE_CHILD_SA (the IKE SA stays up)"
+			}
+		}
 		switch {
+		case n.Child:
+			v.Class = ProposalMismatch
+			v.Final = true
+			ev(n.Frame, n.Time, name+" from the "+side(n.Dir)+where+decryptedNote(n.Decrypted))
+			v.Summary = side(n.Dir) + " refused the child SA (" + name + ")"
+			v.Hints = childHints(sa, n)
+			return t.finish(sa, v, p)
 		case n.Type == nNoProposalChosen || (sa.Version == 2 && n.Type == nTSUnacceptable) || (sa.Version == 1 && n.Type == nInvalidIDInfo && n.Phase == 2):
 			// INVALID_ID_INFORMATION in quick mode is about the proxy IDs
 			// (traffic selectors), the IKEv1 TS_UNACCEPTABLE.
 			v.Class = ProposalMismatch
 			v.Final = true
-			ev(n.Frame, n.Time, name+" from the "+side(n.Dir)+" in "+phaseName(sa, n.Phase))
+			ev(n.Frame, n.Time, name+" from the "+side(n.Dir)+where+decryptedNote(n.Decrypted))
 			v.Summary = side(n.Dir) + " rejected every proposal (" + name + ")"
 			v.Hints = proposalHints(sa, n)
 			return t.finish(sa, v, p)
@@ -210,7 +229,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 				ev(n.Frame, n.Time, "the "+side(n.Dir)+"'s IKE_AUTH response carries an encrypted Notify where a successful one carries IDr and AUTH: most likely "+name)
 				v.Summary = "authentication most likely failed (the " + side(n.Dir) + " answered IKE_AUTH with an error notify)"
 			} else {
-				ev(n.Frame, n.Time, name+" from the "+side(n.Dir))
+				ev(n.Frame, n.Time, name+" from the "+side(n.Dir)+decryptedNote(n.Decrypted))
 				v.Summary = "authentication failed (" + name + " from the " + side(n.Dir) + ")"
 			}
 			v.Hints = []string{"check that both sides use the same pre-shared key or trust each other's certificate chain, and that the IDs match what each side expects"}
@@ -242,7 +261,8 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 			deletes = append(deletes, d)
 		}
 		for _, d := range deletes {
-			if d.Time.Before(p.x.Start) {
+			if d.Time.Before(p.x.Start) || (d.Read && !d.IKE) {
+				// A Delete read as a child SA's does not end the IKE SA.
 				continue
 			}
 			certainty := ""
@@ -257,9 +277,13 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 				v.Summary = "the peer deleted the IKE SA while " + p.x.Name + " was pending" + certainty
 			}
 			v.Final = true
-			ev(d.Frame, d.Time, "Delete sent by the "+side(d.Dir)+certainty)
+			if d.Read {
+				ev(d.Frame, d.Time, "Delete of the IKE SA sent by the "+side(d.Dir)+decryptedNote(d.Decrypted))
+			} else {
+				ev(d.Frame, d.Time, "Delete sent by the "+side(d.Dir)+certainty)
+			}
 			t.pendingEvidence(sa, p, ev)
-			if nw := sa.supersededBy; nw != nil && !nw.Started.Before(d.Time) && nw.Initiator.Addr() != addrOf(sa, d.Dir) {
+			if nw := sa.supersededBy; nw != nil && !d.Read && !nw.Started.Before(d.Time) && nw.Initiator.Addr() != addrOf(sa, d.Dir) {
 				ev(firstFrame(nw), nw.Started, "the "+side(otherDir(d.Dir))+" started a fresh phase 1 (IKE SA #"+itoa(nw.ID)+") "+dur(nw.Started.Sub(d.Time))+
 					" later: its IKE SA was gone, so the "+side(d.Dir)+"'s informational was the Delete of the IKE SA")
 			}
@@ -389,8 +413,13 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 			}
 			ev(ce.child.Exchange.Messages[0].Frame, ce.child.Established, "phase-2 SA set up at +"+dur(ce.child.Established.Sub(sa.Started))+", "+what)
 			ev(ce.lastFrame, ce.last, "its ESP stopped at +"+dur(ce.last.Sub(sa.Started))+", "+dur(ce.last.Sub(ce.child.Established))+" after it was set up")
-			ev(ce.inf.Frame, ce.inf.Time, "encrypted informational from the "+side(ce.inf.Dir)+" at +"+dur(ce.inf.Time.Sub(sa.Started))+
-				": most likely the Delete of the phase-2 SA at the end of its lifetime; no new phase 2 took over")
+			if ce.inf.Decrypted {
+				ev(ce.inf.Frame, ce.inf.Time, "Delete of the phase-2 SA from the "+side(ce.inf.Dir)+" at +"+dur(ce.inf.Time.Sub(sa.Started))+
+					" (decrypted), at the end of its lifetime; no new phase 2 took over")
+			} else {
+				ev(ce.inf.Frame, ce.inf.Time, "encrypted informational from the "+side(ce.inf.Dir)+" at +"+dur(ce.inf.Time.Sub(sa.Started))+
+					": most likely the Delete of the phase-2 SA at the end of its lifetime; no new phase 2 took over")
+			}
 			v.Summary = "a phase-2 SA reached its lifetime without being rekeyed: its traffic stopped"
 			v.Hints = []string{"check that phase-2 rekeying is enabled on the side that should rekey (rekey margin shorter than the lifetime), and that both sides' phase-2 lifetimes (seconds and kilobytes) are compatible"}
 			return t.finish(sa, v, p)
@@ -639,6 +668,9 @@ func childEnded(sa *SA) *childEnd {
 				continue
 			}
 			for _, m := range x.Messages {
+				if m.Decrypted && !readDelete(m) {
+					continue // decrypted, and not a Delete
+				}
 				if (m.Encrypted || sa.Version == 2) && (m.Time.Sub(last)).Abs() <= 3*time.Second && !teardown(sa, m) {
 					ce.inf = m
 					return ce
@@ -730,7 +762,7 @@ func likelyV1Delete(sa *SA) (deleteSeen, bool) {
 			}
 		}
 	}
-	if last == nil || lastX.Type != decode.ExchangeInformational || !last.Encrypted || last.Retransmissions() > 0 {
+	if last == nil || lastX.Type != decode.ExchangeInformational || !last.Encrypted || last.Decrypted || last.Retransmissions() > 0 {
 		return deleteSeen{}, false
 	}
 	// ESP may go on: deleting an IKEv1 phase-1 SA leaves its IPsec SAs.
@@ -801,7 +833,7 @@ func qmRefused(x *Exchange, sa *SA) *Message {
 			continue
 		}
 		for _, m := range ix.Messages {
-			if m.Dir == R2I && m.Encrypted && !m.Time.Before(qm1.Time) && m.Time.Sub(qm1.Time) <= 2*time.Second {
+			if m.Dir == R2I && m.Encrypted && !m.Decrypted && !m.Time.Before(qm1.Time) && m.Time.Sub(qm1.Time) <= 2*time.Second {
 				// Read what follows: a fresh phase 1 from the initiator
 				// means its IKE SA was gone, so the informational was the
 				// peer's Delete, not a refusal of phase 2.
@@ -835,6 +867,9 @@ func (t *Tracker) deleteEnded(sa *SA) bool {
 		return false
 	}
 	for _, d := range sa.deletes {
+		if d.Read && !d.IKE {
+			continue // a child SA's Delete, read as such
+		}
 		if d.IKE || !last.After(d.Time.Add(time.Second)) {
 			return true
 		}
@@ -1095,7 +1130,15 @@ func stallHints(sa *SA, p pending) []string {
 			if n := informationalsAfter(sa, last); n > 0 {
 				answer = "answered only by " + itoa(n) + " encrypted informational message(s) the initiator could not use"
 			}
-			h = append(h, "phase 1 stalled at the first encrypted message (MM5, "+itoa(last.Length)+" bytes, "+answer+"): the usual sign of a pre-shared key mismatch; check the keys on both sides")
+			if n, ok := malformedAnswer(sa); ok {
+				// Decrypted: the responder could not read MM5, which
+				// decrypts cleanly with the initiator's keys, so the two
+				// derived different keys from the same DH exchange: another
+				// pre-shared key (v1_psk_mismatch with its key logs).
+				h = append(h, "the responder answered MM5 with PAYLOAD-MALFORMED (decrypted, frame "+itoa(n.Frame)+"): it could not read MM5, which decrypts cleanly with the initiator's keys, so the two sides derived different keys: the pre-shared keys differ")
+			} else {
+				h = append(h, "phase 1 stalled at the first encrypted message (MM5, "+itoa(last.Length)+" bytes, "+answer+"): the usual sign of a pre-shared key mismatch; check the keys on both sides")
+			}
 		}
 	}
 	if sa.Version == 2 && p.x.Type == decode.ExchangeIKEAuth && last.Dir == I2R {
@@ -1134,6 +1177,18 @@ func otherDir(d Dir) Dir {
 }
 
 func proposalHints(sa *SA, n notifySeen) []string {
+	if n.Phase == 2 && n.Decrypted {
+		// Read from the decrypted quick mode: what was refused is phase 2.
+		h := []string{}
+		if o := sa.childOffer.text(); o != "" {
+			h = append(h, o)
+		}
+		what := "the phase-2 proposals (ESP transforms, PFS group, lifetimes)"
+		if sa.Version == 1 && n.Type == nInvalidIDInfo {
+			what = "the proxy IDs (local and remote subnets, protocols, ports)"
+		}
+		return append(h, "compare "+what+" of both sides; phase 1 itself matched")
+	}
 	var offered []string
 	for _, p := range sa.Offered {
 		offered = append(offered, p.String())
@@ -1212,3 +1267,26 @@ func pad2(i int) string {
 
 // Dur is the duration format of reports.
 func Dur(d time.Duration) string { return dur(d) }
+
+// childHints are the hints for a refused child SA.
+func childHints(sa *SA, n notifySeen) []string {
+	var h []string
+	if o := sa.childOffer.text(); o != "" {
+		h = append(h, o)
+	}
+	if n.Type == nTSUnacceptable || n.Type == 39 || n.Type == 34 {
+		return append(h, "compare the traffic selectors (local and remote subnets, protocols and ports) of both sides' child SA configuration; the responder's log names what it could not accept or install")
+	}
+	return append(h, "compare the child SA (ESP) proposals of both sides: encryption, integrity, and ESN; the IKE SA proposal itself matched")
+}
+
+// malformedAnswer finds a decrypted PAYLOAD-MALFORMED from the responder
+// in phase 1 of an IKEv1 SA.
+func malformedAnswer(sa *SA) (notifySeen, bool) {
+	for _, n := range sa.errNotify {
+		if sa.Version == 1 && n.Type == nPayloadMalformed && n.Phase == 1 && n.Decrypted && n.Dir == R2I {
+			return n, true
+		}
+	}
+	return notifySeen{}, false
+}

@@ -213,8 +213,11 @@ type Message struct {
 type Payload struct {
 	Type     PayloadType
 	Critical bool // IKEv2 critical bit
-	Offset   int  // offset of the generic header in the message
+	Offset   int  // offset of the generic header in the message (in the plaintext when Decrypted)
 	Length   int  // including the 4-byte generic header
+	// Decrypted marks a payload read from the plaintext of an encrypted
+	// body (IKEv1 E flag, IKEv2 SK/SKF) with keys the user supplied.
+	Decrypted bool
 
 	SA        *SA
 	KE        *KE
@@ -424,7 +427,33 @@ func ParseMessage(b []byte) (*Message, error) {
 		m.EncryptedLen = len(body)
 		return m, nil
 	}
-	return m, m.parseChain(cursor{b: body, off: HeaderLen}, h.NextPayload)
+	return m, m.parseChain(cursor{b: body, off: HeaderLen}, h.NextPayload, false)
+}
+
+// AddDecrypted decodes plain, the plaintext of the message's encrypted body
+// (IKEv1) or SK payload (IKEv2, padding and pad length already removed),
+// as a payload chain starting with payload type first, and appends its
+// payloads to m marked Decrypted. Offsets are relative to plain. IKEv1
+// padding is not self-describing (RFC 2409 §5.3), so for IKEv1 bytes after
+// the end of the chain are allowed. It never panics and never reads past
+// plain; payloads decoded before an error are kept.
+func (m *Message) AddDecrypted(first PayloadType, plain []byte) error {
+	start := len(m.Payloads)
+	err := m.parseChain(cursor{b: plain}, first, m.Major == 1)
+	for i := start; i < len(m.Payloads); i++ {
+		m.Payloads[i].Decrypted = true
+	}
+	return err
+}
+
+// DecryptedPayloads reports whether any payload of m was decrypted.
+func (m *Message) DecryptedPayloads() bool {
+	for i := range m.Payloads {
+		if m.Payloads[i].Decrypted {
+			return true
+		}
+	}
+	return false
 }
 
 // countPayloads walks the generic headers of a payload chain and returns how
@@ -451,7 +480,7 @@ func countPayloads(b []byte, next PayloadType) int {
 }
 
 // parseChain walks the generic payload chain (RFC 2408 §3.2, RFC 7296 §3.2).
-func (m *Message) parseChain(c cursor, next PayloadType) error {
+func (m *Message) parseChain(c cursor, next PayloadType, padded bool) error {
 	var firstErr error
 	fail := func(err *Error) error {
 		if firstErr != nil {
@@ -502,7 +531,7 @@ func (m *Message) parseChain(c cursor, next PayloadType) error {
 		}
 		next = PayloadType(nx)
 	}
-	if c.len() > 0 {
+	if c.len() > 0 && !padded {
 		return fail(errAt("", c.off, ErrTrailingBytes))
 	}
 	return firstErr

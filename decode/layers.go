@@ -86,6 +86,8 @@ func decodeIKE(data []byte, p gopacket.PacketBuilder) error {
 type ESP struct {
 	layers.BaseLayer
 	ESPHeader
+	// Bytes is the whole ESP packet, from the SPI on (for decryption).
+	Bytes []byte
 }
 
 // LayerType returns LayerTypeESP.
@@ -110,6 +112,7 @@ func (l *ESP) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	}
 	l.ESPHeader = h
 	l.Contents, l.Payload = data[:8:8], data[8:]
+	l.Bytes = data
 	return nil
 }
 

@@ -78,8 +78,14 @@ type Frame struct {
 	IKE      *Message       // KindIKE
 	IKEErr   error          // decoding error of a partly decoded IKE message
 	IKELen   int            // bytes of the IKE message as received
-	ESP      ESPHeader      // KindESP
-	AHSPI    uint32         // SPI of an AH header in front of the transport, if any
+	// IKEBytes are the bytes of the IKE message (without the non-ESP
+	// marker), valid only until the next Decode: for decryption.
+	IKEBytes []byte
+	ESP      ESPHeader // KindESP
+	// ESPBytes is the ESP packet from the SPI on, valid only until the
+	// next Decode: for decryption.
+	ESPBytes []byte
+	AHSPI    uint32 // SPI of an AH header in front of the transport, if any
 	HasAH    bool
 	TCP      TCPInfo // when Proto == 6
 	// Datagram describes the IP fragments a reassembled datagram was built
@@ -318,11 +324,13 @@ func (d *Decoder) collect() {
 		case LayerTypeESP, layers.LayerTypeIPSecESP:
 			f.Kind = KindESP
 			f.ESP = d.esp.ESPHeader
+			f.ESPBytes = d.esp.Bytes
 		case LayerTypeIKE:
 			f.Kind = KindIKE
 			f.IKE = d.ike.Msg
 			f.IKEErr = d.ike.Err
 			f.IKELen = len(d.ike.Contents)
+			f.IKEBytes = d.ike.Contents
 		}
 	}
 }

@@ -546,6 +546,9 @@ func saText(b *strings.Builder, sa *classify.SA) {
 			if m.Encrypted {
 				l += " encrypted"
 			}
+			if m.Decrypted {
+				l += ", decrypted: " + decryptedList(uint8(sa.Version), m)
+			}
 			if r := m.Retransmissions(); r > 0 {
 				l += ", retransmitted " + strconv.Itoa(r) + "x at"
 				for _, t := range m.SendTimes[1:] {
@@ -594,4 +597,23 @@ func sender(d classify.Dir) string {
 		return "responder"
 	}
 	return "initiator"
+}
+
+// decryptedList names what a decrypted message carried: "IDr AUTH
+// N(NO_PROPOSAL_CHOSEN)" (the SK/SKF payload itself left out).
+func decryptedList(major uint8, m *classify.Message) string {
+	var parts []string
+	n := 0
+	for _, t := range m.Payloads {
+		if t == decode.PayloadSK || t == decode.PayloadSKF {
+			continue
+		}
+		name := decode.PayloadName(major, t)
+		if (t == decode.PayloadNotify || t == decode.PayloadNotifyv2) && n < len(m.Notifies) {
+			name += "(" + decode.NotifyName(major, m.Notifies[n]) + ")"
+			n++
+		}
+		parts = append(parts, name)
+	}
+	return strings.Join(parts, " ")
 }

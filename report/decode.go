@@ -107,8 +107,11 @@ func lineIKE(b *strings.Builder, f *decode.Frame) {
 	}
 	for i := range m.Payloads {
 		p := &m.Payloads[i]
-		if i > 0 {
+		if i > 0 || m.EncryptedLen > 0 || m.Encrypted() {
 			b.WriteByte(' ')
+		}
+		if p.Decrypted && (i == 0 || !m.Payloads[i-1].Decrypted) {
+			b.WriteString("decrypted: ")
 		}
 		b.WriteString(p.Name(m.Major))
 		switch {
@@ -200,6 +203,9 @@ func treePayload(t *tree, major uint8, p *decode.Payload) {
 	head := decode.PayloadLongName(major, p.Type) + " [" + p.Name(major) + "] offset " + strconv.Itoa(p.Offset) + " length " + strconv.Itoa(p.Length)
 	if p.Critical {
 		head += " critical"
+	}
+	if p.Decrypted {
+		head += " decrypted"
 	}
 	t.line(1, head)
 	switch {

@@ -78,12 +78,15 @@ type PayloadJSON struct {
 	Type     uint8  `json:"type"`
 	Name     string `json:"name"`
 	Critical bool   `json:"critical,omitempty"`
-	Offset   int    `json:"offset"`
-	Length   int    `json:"length"`
-	DataLen  int    `json:"data_length,omitempty"`
-	Data     string `json:"data,omitempty"`
-	VendorID string `json:"vendor_id,omitempty"`
-	Vendor   string `json:"vendor,omitempty"`
+	// Decrypted marks a payload read from an encrypted body with --keys;
+	// its offset is then in the plaintext.
+	Decrypted bool   `json:"decrypted,omitempty"`
+	Offset    int    `json:"offset"`
+	Length    int    `json:"length"`
+	DataLen   int    `json:"data_length,omitempty"`
+	Data      string `json:"data,omitempty"`
+	VendorID  string `json:"vendor_id,omitempty"`
+	Vendor    string `json:"vendor,omitempty"`
 
 	DOI       *uint32        `json:"doi,omitempty"`
 	Situation *uint32        `json:"situation,omitempty"`
@@ -278,7 +281,7 @@ func attrsJSON(major, proto uint8, attrs []decode.Attribute) []AttrJSON {
 }
 
 func payloadJSON(major uint8, p *decode.Payload) PayloadJSON {
-	j := PayloadJSON{Type: uint8(p.Type), Name: p.Name(major), Critical: p.Critical, Offset: p.Offset, Length: p.Length, DataLen: p.DataLen}
+	j := PayloadJSON{Type: uint8(p.Type), Name: p.Name(major), Critical: p.Critical, Decrypted: p.Decrypted, Offset: p.Offset, Length: p.Length, DataLen: p.DataLen}
 	switch {
 	case p.SA != nil:
 		if major == 1 {

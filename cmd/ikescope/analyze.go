@@ -32,7 +32,13 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	endAt := fs.String("capture-end", "", "when the recording stopped, for files that do not say (plain pcap): RFC 3339 `TIME`, or +DURATION after the last packet")
 	childLife := fs.Duration("child-lifetime", 0, "phase-2 lifetime to check child SAs against where the negotiated one is not visible (encrypted quick mode, IKEv2)")
 	childKB := fs.Uint64("child-lifetime-kb", 0, "phase-2 lifetime in kilobytes, likewise")
+	var kf keyFlags
+	kf.register(fs)
 	if done, code := parseFlags(fs, args, stdout); done {
+		return code
+	}
+	keys, code := kf.load(stderr)
+	if code != exitOK {
 		return code
 	}
 	switch *format {
@@ -165,6 +171,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pl.IKEError = func(p *capture.Packet, err error) {
 		warn(stderr, location(files, p)+": ike: "+report.EscapeString(err.Error()))
 	}
+	pl.Decrypter = decrypter(keys)
+	pl.DecryptError = func(p *capture.Packet, err error) {
+		warn(stderr, location(files, p)+": decrypt: "+report.EscapeString(err.Error()))
+	}
+	defer decryptSummary(stderr, pl.Decrypter)
 	n := 0
 	for in.count == 0 || n < in.count {
 		p, err := src.Next()

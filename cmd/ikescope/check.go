@@ -19,6 +19,7 @@ import (
 	"github.com/ikescope/ikescope/check"
 	"github.com/ikescope/ikescope/classify"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decrypt"
 	"github.com/ikescope/ikescope/internal/pipeline"
 	"github.com/ikescope/ikescope/report"
 )
@@ -29,6 +30,7 @@ type checkOpts struct {
 	mm, qm, acquire, giveUp time.Duration
 	local                   netip.Addr
 	count                   int
+	keys                    *decrypt.Keys
 }
 
 // config returns the tracker configuration for a capture whose expectation
@@ -78,9 +80,16 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	flags.IntVarP(&o.count, "count", "c", 0, "read at most `N` packets of each capture (0: no limit)")
 	ikePorts := flags.UintSlice("ike-port", nil, "extra UDP `PORT`s that carry IKE (without non-ESP marker)")
 	nattPorts := flags.UintSlice("natt-port", nil, "extra UDP `PORT`s that carry NAT-T (marker, keepalive, ESP)")
+	var kf keyFlags
+	kf.register(flags)
 	if done, code := parseFlags(flags, args, stdout); done {
 		return code
 	}
+	keys, code := kf.load(stderr)
+	if code != exitOK {
+		return code
+	}
+	o.keys = keys
 	if flags.NArg() == 0 {
 		warn(stderr, "check: no directory or capture given")
 		flags.Usage()
@@ -206,7 +215,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		if x != nil {
 			profile = x.Profile
 		}
-		a, warnings, err := checkAnalyse(t.capture, o.config(profile), o.count)
+		a, warnings, err := checkAnalyse(t.capture, o.config(profile), o.count, o.keys)
 		if err != nil {
 			errorCase(t.capture, checkErrText(err))
 			continue
@@ -371,7 +380,7 @@ func checkWriteFile(name string, b []byte) error {
 // does, and returns the analysis in the JSON contract's form. err is set
 // only when the capture could not be opened; read errors after the first
 // packet come back as warnings, with the packets before them analysed.
-func checkAnalyse(name string, cfg classify.Config, limit int) (*report.Analysis, []string, error) {
+func checkAnalyse(name string, cfg classify.Config, limit int, keys *decrypt.Keys) (*report.Analysis, []string, error) {
 	src, err := capture.OpenFile(name)
 	if err != nil {
 		return nil, nil, err
@@ -382,6 +391,10 @@ func checkAnalyse(name string, cfg classify.Config, limit int) (*report.Analysis
 	pl := pipeline.New(tr)
 	pl.IKEError = func(p *capture.Packet, err error) {
 		warnings = append(warnings, "ike: frame "+strconv.Itoa(p.Frame)+": "+report.EscapeString(err.Error()))
+	}
+	pl.Decrypter = decrypter(keys)
+	pl.DecryptError = func(p *capture.Packet, err error) {
+		warnings = append(warnings, "decrypt: frame "+strconv.Itoa(p.Frame)+": "+report.EscapeString(err.Error()))
 	}
 	for n := 0; limit == 0 || n < limit; n++ {
 		p, err := src.Next()

@@ -111,9 +111,16 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	in.register(fs)
 	verbose := fs.BoolP("verbose", "v", false, "print every payload, proposal, transform and attribute")
 	format := fs.StringP("format", "T", "text", "output `FORMAT`: text or json (one object per packet)")
+	var kf keyFlags
+	kf.register(fs)
 	if done, code := parseFlags(fs, args, stdout); done {
 		return code
 	}
+	keys, code := kf.load(stderr)
+	if code != exitOK {
+		return code
+	}
+	dx := decrypter(keys)
 	if *format != "text" && *format != "json" {
 		warn(stderr, "unknown format "+strconv.Quote(*format)+" (want text or json)")
 		return exitUsage
@@ -127,6 +134,8 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
 	d := decode.NewDecoder()
+	var innerDec *decode.Decoder
+	defer decryptSummary(stderr, dx)
 	var n decodeCounts
 	status := exitOK
 	for in.count == 0 || n.packets < in.count {
@@ -152,6 +161,12 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				n.ikeErrors++
 				warn(stderr, location(files, p)+": ike: "+report.EscapeString(f.IKEErr.Error()))
 			}
+			if dx != nil && f.IKE != nil {
+				if _, err := dx.Decrypt(f.IKE, f.IKEBytes); err != nil {
+					f.IKE.Anomalies = append(f.IKE.Anomalies, err)
+					warn(stderr, location(files, p)+": decrypt: "+report.EscapeString(err.Error()))
+				}
+			}
 		case decode.KindESP:
 			n.esp++
 		case decode.KindKeepalive:
@@ -166,6 +181,12 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			n.other++
 			continue
 		}
+		var espInner string
+		if dx != nil && f.Kind == decode.KindESP {
+			espInner = decryptESPLine(dx, &innerDec, f, func(err error) {
+				warn(stderr, location(files, p)+": decrypt: "+report.EscapeString(err.Error()))
+			})
+		}
 		switch {
 		case *format == "json":
 			out.Write(report.MarshalLine(report.DecodeJSON(m, f)))
@@ -173,6 +194,9 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			report.DecodeTree(out, m, f)
 		default:
 			report.DecodeLine(out, m, f)
+		}
+		if espInner != "" && *format != "json" {
+			out.WriteString("    decrypted: " + espInner + "\n")
 		}
 	}
 	for _, dg := range d.Pending() {

@@ -103,8 +103,14 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs.BoolP("numeric", "n", true, "do not resolve addresses (always the case; accepted for tcpdump compatibility)")
 	var lim limitFlags
 	lim.register(fs)
+	var kf keyFlags
+	kf.register(fs)
 	if done, code := parseFlags(fs, args, stdout); done {
 		return code
+	}
+	keys, kcode := kf.load(stderr)
+	if kcode != exitOK {
+		return kcode
 	}
 
 	var extra []uint16
@@ -238,6 +244,18 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 			warn(stderr, "frame "+strconv.Itoa(p.Frame)+": ike: "+report.EscapeString(err.Error()))
 		}
 	}
+	r.pl.Decrypter = decrypter(keys)
+	if r.pl.Decrypter != nil {
+		// The daemon keeps logging keys while live runs: read new ones
+		// when a message finds none, and on every tick (for ESP).
+		r.reloadKeys = kf.reloader(r.pl.Decrypter, stderr, r.verbose)
+		r.pl.ReloadKeys = r.reloadKeys
+	}
+	r.pl.DecryptError = func(p *capture.Packet, err error) {
+		if r.verbose {
+			warn(stderr, "frame "+strconv.Itoa(p.Frame)+": decrypt: "+report.EscapeString(err.Error()))
+		}
+	}
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -272,6 +290,7 @@ type liveRun struct {
 	atEnd      []*classify.SA // SAs still live when the capture stopped
 	cstats     capture.LiveStats
 	writeErr   error
+	reloadKeys func() bool // nil without --keys
 }
 
 // loop reads packets until a signal, the packet count or a capture error.
@@ -330,6 +349,9 @@ func (r *liveRun) packet(p *capture.Packet) {
 // tick advances the clock, so that limits expire while traffic is idle,
 // and brings out everything that became final.
 func (r *liveRun) tick() {
+	if r.reloadKeys != nil {
+		r.reloadKeys()
+	}
 	r.pl.Advance(r.now)
 	r.flushFindings()
 	if st, err := r.src.LiveStats(); err == nil {

@@ -141,3 +141,78 @@ func readMarks(t *testing.T, name string) map[string]float64 {
 	}
 	return m
 }
+
+// TestLiveStrongSwanKeys is TestLiveStrongSwan with --keys on the
+// initiator's charon key log, which charon writes while live runs: a third
+// negotiation whose child SA is refused inside IKE_AUTH (only the
+// decrypted response shows it) must stream as proposal_mismatch with
+// decrypted evidence.
+func TestLiveStrongSwanKeys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips the real-daemon test")
+	}
+	if os.Geteuid() != 0 {
+		skipOrFail(t, "not root: cannot create network namespaces")
+	}
+	for _, tool := range []string{"/usr/lib/ipsec/charon", "swanctl", "ip", "nft", "ping"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			skipOrFail(t, "%s not installed (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins nftables iputils-ping)", tool)
+		}
+	}
+	bin := ikescopeBinary(t)
+	out := t.TempDir()
+	cmd := exec.Command("bash", "../../testdata/gen/live-e2e.sh", bin, out)
+	cmd.Env = append(os.Environ(), "PFX=ikk"+strconv.Itoa(os.Getpid()%100000), "LIVE_KEYS=1")
+	done := make(chan error, 1)
+	var combined []byte
+	go func() {
+		var err error
+		combined, err = cmd.CombinedOutput()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("live-e2e.sh: %v\n%s", err, combined)
+		}
+	case <-time.After(3 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("live-e2e.sh did not finish in 3 minutes")
+	}
+	b, err := os.ReadFile(filepath.Join(out, "live.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var classes []string
+	decrypted := false
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		_, line, _ := strings.Cut(l, " ")
+		var v struct {
+			Type string `json:"type"`
+			SA   struct {
+				Verdict struct {
+					Class    string `json:"class"`
+					Evidence []struct {
+						Text string `json:"text"`
+					} `json:"evidence"`
+				} `json:"verdict"`
+			} `json:"ike_sa"`
+		}
+		if json.Unmarshal([]byte(line), &v) != nil || v.Type != "sa_verdict" {
+			continue
+		}
+		classes = append(classes, v.SA.Verdict.Class)
+		for _, e := range v.SA.Verdict.Evidence {
+			if strings.Contains(e.Text, "NO_PROPOSAL_CHOSEN from the responder for the child SA of IKE_AUTH") && strings.Contains(e.Text, "(decrypted)") {
+				decrypted = true
+			}
+		}
+	}
+	if want := "established,proposal_mismatch,proposal_mismatch"; strings.Join(classes, ",") != want {
+		t.Errorf("streamed verdicts %v, want %s (logs in %s)", classes, want, out)
+	}
+	if !decrypted {
+		errText, _ := os.ReadFile(filepath.Join(out, "live.err"))
+		t.Errorf("no decrypted NO_PROPOSAL_CHOSEN evidence for the child refused in IKE_AUTH:\n%s\nstderr:\n%s", b, errText)
+	}
+}

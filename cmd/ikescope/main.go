@@ -35,6 +35,8 @@ commands:
   check [--update] [--junit FILE] DIR|CAPTURE...
                                            compare verdicts with <capture>.expect.json (CI regression)
   live -i IFACE [FILTER]                   watch negotiations on an interface as they happen
+  keys --keys FILE [--wireshark DIR] CAPTURE...
+                                           which keys match which SA; export Wireshark tables
   explain CODE|NAME                        explain a Windows IKE/IPsec error (--list for all)
   version                                  print the version
 
@@ -60,6 +62,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCheck(args[1:], stdout, stderr)
 	case "live":
 		return runLive(args[1:], stdout, stderr)
+	case "keys":
+		return runKeys(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		io.WriteString(stdout, "ikescope "+version+"\n")
 		return exitOK

@@ -13,6 +13,7 @@ import (
 	"github.com/ikescope/ikescope/capture"
 	"github.com/ikescope/ikescope/classify"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decrypt"
 )
 
 // Counts counts the packets fed, by what they carried.
@@ -35,8 +36,18 @@ type Pipeline struct {
 	// IKEError, if set, is called for an IKE message that decoded only
 	// partly (the run goes on).
 	IKEError func(p *capture.Packet, err error)
+	// Decrypter, if set, decrypts IKE messages before they are tracked
+	// (--keys); a message it could not decrypt although keys were there
+	// gets the reason as an anomaly and is reported to DecryptError.
+	Decrypter    *decrypt.Decrypter
+	DecryptError func(p *capture.Packet, err error)
+	// ReloadKeys, if set, is called when an encrypted message found no
+	// keys (live capture: the daemon may have just written them); when it
+	// reports new keys, the message is tried once more.
+	ReloadKeys func() bool
 
 	dec        *decode.Decoder
+	inner      *decode.Decoder // decrypted ESP payloads (--keys with ESP keys)
 	nextExpire time.Time
 }
 
@@ -59,6 +70,9 @@ func (pl *Pipeline) Feed(p *capture.Packet) {
 				pl.IKEError(p, f.IKEErr)
 			}
 		}
+		if pl.Decrypter != nil && f.IKE != nil {
+			pl.decrypt(p, f)
+		}
 	case decode.KindESP:
 		c.ESP++
 		c.ESPBytes += uint64(f.ESP.Len)
@@ -72,9 +86,41 @@ func (pl *Pipeline) Feed(p *capture.Packet) {
 		c.Other++
 	}
 	pl.Tracker.Observe(classify.Input{Frame: p.Frame, Source: p.Source, Time: p.Time, F: f})
+	if f.Kind == decode.KindESP && pl.Decrypter != nil {
+		pl.decryptESP(p, f)
+	}
 	if p.Time.After(pl.nextExpire) {
 		pl.nextExpire = p.Time.Add(time.Second)
 		pl.Tracker.LostDatagrams(pl.dec.Expire(p.Time))
+	}
+}
+
+func (pl *Pipeline) decrypt(p *capture.Packet, f *decode.Frame) {
+	if _, err := pl.Decrypter.DecryptReload(f.IKE, f.IKEBytes, pl.ReloadKeys); err != nil {
+		f.IKE.Anomalies = append(f.IKE.Anomalies, err)
+		if pl.DecryptError != nil {
+			pl.DecryptError(p, err)
+		}
+	}
+}
+
+// decryptESP decrypts an ESP packet and hands a tunnelled IP packet to the
+// tracker as if captured inside the tunnel (same frame and time): the SMB
+// reset finding sees TCP that only the keys reveal.
+func (pl *Pipeline) decryptESP(p *capture.Packet, f *decode.Frame) {
+	in, ok, err := pl.Decrypter.ESP(f.ESPBytes)
+	if err != nil && pl.DecryptError != nil {
+		pl.DecryptError(p, err)
+	}
+	if !ok || (in.NextHeader != 4 && in.NextHeader != 41) {
+		return
+	}
+	if pl.inner == nil {
+		pl.inner = decode.NewDecoder()
+	}
+	inf := pl.inner.Decode(decode.LinkRaw, in.Packet, p.Time, p.Frame)
+	if inf.Kind == decode.KindOther {
+		pl.Tracker.Observe(classify.Input{Frame: p.Frame, Source: p.Source, Time: p.Time, F: inf})
 	}
 }
 

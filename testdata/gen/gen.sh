@@ -41,7 +41,10 @@ CERTS=${CERTS:-$HERE/certs}
 trap 'for n in a b r; do ip netns del "$PFX$n" 2>/dev/null || true; done' EXIT
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=($all)
+# The cipher scenarios of testdata/gen/crypto (scenarios.sh, CRYPTO_SCENARIOS)
+# are recorded only when named, into their own directory:
+#   sudo bash testdata/gen/gen.sh -o testdata/gen/crypto $CRYPTO_SCENARIOS
+[ ${#names[@]} -gt 0 ] || names=($(for n in $all; do case " $CRYPTO_SCENARIOS " in *" $n "*) ;; *) echo "$n" ;; esac; done))
 failed=0
 for name in "${names[@]}"; do
   declare -F "scn_$name" >/dev/null || { echo "gen.sh: no scenario $name" >&2; exit 2; }

@@ -128,6 +128,9 @@ charon {
       default = -1
       ike = 4
       chd = 4
+      # Line by line, so that ikescope live --keys reads the keys before
+      # the message they encrypt arrives.
+      flush_line = yes
     }
   }
   syslog { daemon { default = -1 } }

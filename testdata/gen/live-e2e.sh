@@ -22,8 +22,11 @@ write_confs
 start_charon a; start_charon b
 load a; load b
 
-# The capture under test: ikescope live on a's end of the veth.
-ip netns exec "$PFX"a "$BIN" live -i a0 -T jsonl --stats 2s --metrics-addr 127.0.0.1:9470 \
+# The capture under test: ikescope live on a's end of the veth. With
+# LIVE_KEYS=1 it reads the initiator's charon key log as charon writes it.
+KEYARGS=()
+[ "${LIVE_KEYS:-0}" = 1 ] && KEYARGS=(--keys "$WORK/a/keys.log")
+ip netns exec "$PFX"a "$BIN" live -i a0 -T jsonl --stats 2s --metrics-addr 127.0.0.1:9470 "${KEYARGS[@]}" \
   > >(while IFS= read -r line; do printf '%s %s\n' "$(date +%s.%3N)" "$line"; done > "$OUT/live.out") \
   2> "$OUT/live.err" &
 LIVE=$!
@@ -49,6 +52,19 @@ swan a --initiate --child net --timeout 10 > "$WORK/init2.out" 2>&1 || true
 mark "mismatch: failed"
 sleep 3
 
+if [ "${LIVE_KEYS:-0}" = 1 ]; then
+  # 3: IKE proposals match again, but the responder wants other ESP: the
+  # child SA inside IKE_AUTH is refused with NO_PROPOSAL_CHOSEN, which only
+  # the decrypted IKE_AUTH response shows.
+  write_conf b "$B_ADDR" "%any" "$A_IKE" aes256gcm16 "$B_PSK" 203.0.113.2/32 203.0.113.1/32 203.0.113.12/32 203.0.113.11/32
+  load b
+  mark "child refused: initiate"
+  swan a --initiate --child net --timeout 10 > "$WORK/init3.out" 2>&1 || true
+  mark "child refused: done"
+  swan a --terminate --ike gw --timeout 10 > "$WORK/term3.out" 2>&1 || true
+  sleep 3
+fi
+
 # Prometheus metrics, from inside the namespace (loopback only).
 mark "metrics"
 ns a curl -sS --max-time 5 http://127.0.0.1:9470/metrics > "$OUT/metrics.txt" 2>&1 || true
@@ -59,3 +75,5 @@ wait "$LIVE" || true
 mark "live exited"
 cp "$WORK/a/charon.log" "$OUT/initiator.log"
 cp "$WORK/b/charon.log" "$OUT/responder.log"
+[ "${LIVE_KEYS:-0}" = 1 ] && cp "$WORK/a/keys.log" "$OUT/initiator.keys.log"
+true

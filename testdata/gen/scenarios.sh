@@ -163,3 +163,26 @@ scn_v2_libreswan_proposal_mismatch() { pluto_defaults; B_PLUTO_IKE=aes256-sha2_3
 # only inside the encrypted quick mode, so without keys the wire cannot say
 # it was the lifetime (wire-limits.tsv); with --child-lifetime 6s it can.
 scn_v1_child_expiry() { VERSION=1 CHILD_REKEY=0s CHILD_LIFE=6s; topo_pair; up; initiate; ping_inner 45; quiet 3; }
+
+# --- other ciphers, for decryption with --keys ------------------------------
+# Recorded into testdata/gen/crypto, only when named (gen.sh -o
+# testdata/gen/crypto $CRYPTO_SCENARIOS): the decrypt tests check every
+# cipher ikescope decrypts against a real charon, and ESP decryption.
+CRYPTO_SCENARIOS="v2_aes_gcm16 v2_aes_gcm12 v2_aes_gcm8 v2_chacha20poly1305 v2_3des_sha1 v2_aes256_sha512 v1_3des_sha1 v1_aes256_sha384 v1_aes192_md5 v2_smb_reset"
+scn_v2_aes_gcm16() { A_IKE=aes256gcm16-prfsha384-ecp384 B_IKE=aes256gcm16-prfsha384-ecp384; A_ESP=aes256gcm16 B_ESP=aes256gcm16; topo_pair; up; success; }
+scn_v2_aes_gcm12() { A_IKE=aes192gcm12-prfsha256-modp2048 B_IKE=aes192gcm12-prfsha256-modp2048; topo_pair; up; success; }
+scn_v2_aes_gcm8() { A_IKE=aes128gcm8-prfsha256-modp2048 B_IKE=aes128gcm8-prfsha256-modp2048; topo_pair; up; success; }
+scn_v2_chacha20poly1305() { A_IKE=chacha20poly1305-prfsha256-x25519 B_IKE=chacha20poly1305-prfsha256-x25519; topo_pair; up; success; }
+scn_v2_3des_sha1() { A_IKE=3des-sha1-modp2048 B_IKE=3des-sha1-modp2048; topo_pair; up; success; }
+scn_v2_aes256_sha512() { A_IKE=aes256-sha512-modp2048 B_IKE=aes256-sha512-modp2048; topo_pair; up; success; }
+scn_v1_3des_sha1() { VERSION=1; A_IKE=3des-sha1-modp2048 B_IKE=3des-sha1-modp2048; topo_pair; up; success; }
+scn_v1_aes256_sha384() { VERSION=1; A_IKE=aes256-sha384-modp2048 B_IKE=aes256-sha384-modp2048; topo_pair; up; success; }
+scn_v1_aes192_md5() { VERSION=1; A_IKE=aes192-md5-modp2048 B_IKE=aes192-md5-modp2048; topo_pair; up; success; }
+# SMB over the tunnel reset (KB2503010 on the wire): nothing listens on TCP
+# 445 behind b, so its kernel answers the SYN with a RST, inside ESP; only
+# ESP decryption (--keys with the child SA keys) can see it.
+scn_v2_smb_reset() {
+  topo_pair; up; initiate; ping_inner 3
+  ns a timeout 3 bash -c 'exec 3<>/dev/tcp/203.0.113.2/445' >/dev/null 2>&1 || true
+  ping_inner 2; terminate_ike a; sleep 0.5
+}
