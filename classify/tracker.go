@@ -434,7 +434,9 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 			}
 		}
 		sa.VendorIDs = append(sa.VendorIDs, VendorID{Hex: h, Name: decode.VendorName(p.Data), Dir: dir})
-	case p.ID != nil:
+	case p.ID != nil && !p.Decrypted:
+		// Message.IDs keeps the unencrypted ones; decrypted quick-mode IDs
+		// are the traffic selectors (below).
 		if len(msg.IDs) < maxIDs {
 			id := *p.ID
 			id.Data = append([]byte(nil), id.Data[:min(len(id.Data), maxIDData)]...)

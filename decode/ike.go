@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"slices"
 	"strconv"
 )
 
@@ -490,8 +491,9 @@ func (m *Message) parseChain(c cursor, next PayloadType, padded bool) error {
 	}
 	// One allocation of the right size: appending grew the slice of
 	// 152-byte payloads two or three times for each message.
+	// (AddDecrypted appends to the payloads already there.)
 	if n := countPayloads(c.b, next); n > 0 {
-		m.Payloads = make([]Payload, 0, n)
+		m.Payloads = slices.Grow(m.Payloads, n)
 	}
 	for n := 0; next != PayloadNone; n++ {
 		if n >= maxPayloads {
