@@ -105,6 +105,9 @@ func TestPlainPcapSameVerdicts(t *testing.T) {
 		}
 	}
 	t.Logf("%d pcapng/pcap pairs", pairs)
+	if !classify.NoRareIsZero() {
+		t.Error("classify's shared zero saRare was written while analysing the captures")
+	}
 	if pairs < 50 {
 		t.Errorf("only %d pcapng/pcap pairs in testdata/gen", pairs)
 	}

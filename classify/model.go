@@ -277,19 +277,12 @@ type SA struct {
 	Events    []Event
 	Verdict   Verdict
 
-	// Windows status notify (12345) seen, and the error notifies.
-	statusCode   uint32
-	statusFrame  int
-	statusTime   time.Time
-	statusPhase  int
-	errNotify    []notifySeen
-	childOffer   childOffer // the latest decrypted phase-2 offer (--keys)
-	deletes      []deleteSeen
-	lastSeen     time.Time
-	lastFrame    int
-	supersededBy *SA
-	finalized    bool
-	fragsLost    []*decode.Datagram
+	// rare holds what only some SAs have (index.go: saRare); nil until
+	// then, so that a flood of SAs that each saw one message stays small.
+	rare      *saRare
+	lastSeen  time.Time
+	lastFrame int
+	finalized bool
 	// DroppedExchanges counts completed informational exchanges (DPD and
 	// the like) dropped from Exchanges to bound a long-lived SA's memory.
 	DroppedExchanges int

@@ -98,3 +98,17 @@ func TestCheckHeapOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRareUntouched: the shared zero value that SA.x returns for SAs
+// without rare state is never written, whatever the captures hold.
+func TestNoRareUntouched(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	tr := NewTracker(DefaultConfig())
+	for i := range 100 {
+		tr.Observe(Input{Frame: i + 1, Time: t0.Add(time.Duration(i) * time.Second), F: floodFrame(i, uint64(i+1))})
+	}
+	tr.Finish()
+	if !NoRareIsZero() {
+		t.Fatalf("noRare was written: %+v", noRare)
+	}
+}

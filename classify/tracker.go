@@ -186,12 +186,12 @@ func (t *Tracker) LostDatagrams(dgs []*decode.Datagram) {
 			continue
 		}
 		if sa := t.byISPI[dg.IKE.InitSPI]; sa != nil {
-			sa.fragsLost = append(sa.fragsLost, dg)
+			sa.xw().fragsLost = append(sa.x().fragsLost, dg)
 			t.markDirty(sa)
 			// One event per message (streamed events are final); the
 			// verdict's evidence counts the copies.
 			first := true
-			for _, o := range sa.fragsLost[:len(sa.fragsLost)-1] {
+			for _, o := range sa.x().fragsLost[:len(sa.x().fragsLost)-1] {
 				if o.IKELen == dg.IKELen {
 					first = false
 				}
@@ -285,8 +285,8 @@ func (t *Tracker) newSA(in Input) *SA {
 		if old.finalized || !samePeers(old, sa) {
 			continue
 		}
-		if old.supersededBy == nil {
-			old.supersededBy = sa
+		if old.x().supersededBy == nil {
+			old.xw().supersededBy = sa
 		}
 		// Both sides starting phase 1 towards each other at once: each may
 		// tear down the other's attempt (a classic cause of flapping).
@@ -446,7 +446,8 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 		n := p.Notify
 		msg.Notifies = append(msg.Notifies, n.Type)
 		if n.HasWinError {
-			sa.statusCode, sa.statusFrame, sa.statusTime, sa.statusPhase = n.WinError, in.Frame, in.Time, x.Phase
+			r := sa.xw()
+			r.statusCode, r.statusFrame, r.statusTime, r.statusPhase = n.WinError, in.Frame, in.Time, x.Phase
 			t.event(sa, Event{Type: "windows_status", Frame: in.Frame, Time: in.Time,
 				Text: "Microsoft status notify: Windows error " + winName(n.WinError)})
 		}
@@ -470,7 +471,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 			ns := notifySeen{Type: n.Type, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: phase, Decrypted: p.Decrypted,
 				Child: sa.Version == 2 && childNotify(n.Type) && in.F.IKE.Response() &&
 					((x.Type == decode.ExchangeIKEAuth && hasPayload(in.F.IKE, decode.PayloadAuth)) || (x.Type == decode.ExchangeCreateChildSA && p.Decrypted))}
-			sa.errNotify = append(sa.errNotify, ns)
+			sa.xw().errNotify = append(sa.x().errNotify, ns)
 			text := side(dir) + " sent " + n.Name()
 			if p.Decrypted {
 				text += " (decrypted)"
@@ -481,7 +482,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 			x.Rejected = true
 		}
 	case p.Delete != nil:
-		sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true, IKE: p.Delete.Protocol == 1,
+		sa.xw().deletes = append(sa.x().deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true, IKE: p.Delete.Protocol == 1,
 			Read: true, Decrypted: p.Decrypted, Protocol: p.Delete.Protocol, SPIs: p.Delete.SPIs})
 	case p.SA != nil && p.Decrypted:
 		// A decrypted child SA proposal (quick mode, IKE_AUTH,
@@ -491,9 +492,9 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 		if dir == R2I || (x.childLife == Proposal{}) {
 			x.childLife = childProposal(major, p.SA)
 		}
-		sa.childOffer.note(major, x, dir, p)
+		sa.xw().childOffer.note(major, x, dir, p)
 	case (p.TS != nil || (p.ID != nil && x.Phase == 2)) && p.Decrypted:
-		sa.childOffer.note(major, x, dir, p)
+		sa.xw().childOffer.note(major, x, dir, p)
 	case p.Encrypted != nil:
 		msg.InnerNext = p.Encrypted.InnerNext
 		if p.Type == decode.PayloadSKF {
@@ -503,7 +504,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 			}
 		}
 		if x.Type == decode.ExchangeInformationalV2 && p.Encrypted.InnerNext == decode.PayloadDeletev2 && !in.F.IKE.Response() && !msg.Decrypted {
-			sa.deletes = append(sa.deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true})
+			sa.xw().deletes = append(sa.x().deletes, deleteSeen{Dir: dir, Frame: in.Frame, Time: in.Time, Certain: true})
 		}
 	case p.Fragment != nil:
 		if !hasEvent(sa, "ike_fragmented") {
@@ -573,7 +574,7 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 		// one whose encrypted content begins with a Notify carries an
 		// error instead, in practice AUTHENTICATION_FAILED (§2.21.2). The
 		// notify itself cannot be read without keys.
-		sa.errNotify = append(sa.errNotify, notifySeen{Type: nAuthFailed, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: 1, Likely: true})
+		sa.xw().errNotify = append(sa.x().errNotify, notifySeen{Type: nAuthFailed, Dir: dir, Frame: in.Frame, Time: in.Time, Phase: 1, Likely: true})
 		t.event(sa, Event{Type: "error_notify", Frame: in.Frame, Time: in.Time,
 			Text: "IKE_AUTH response begins with an encrypted Notify instead of IDr: most likely AUTHENTICATION_FAILED"})
 	case sa.Version == 2 && x.Type == decode.ExchangeIKEAuth && msg.Decrypted && dir == R2I && !hasPayload(m, decode.PayloadAuth):
@@ -732,8 +733,8 @@ func (t *Tracker) idleDone(sa *SA) bool {
 	}
 	// An error notify or a Microsoft status notify that decides the verdict,
 	// followed by a quiet second: the negotiation is over.
-	if (len(sa.errNotify) > 0 || sa.statusCode != 0) && quiet >= time.Second {
-		if c := t.judge(sa, false).Class; c == ProposalMismatch || c == AuthFailed || sa.statusCode != 0 {
+	if (len(sa.x().errNotify) > 0 || sa.x().statusCode != 0) && quiet >= time.Second {
+		if c := t.judge(sa, false).Class; c == ProposalMismatch || c == AuthFailed || sa.x().statusCode != 0 {
 			return true
 		}
 	}
@@ -937,8 +938,8 @@ func (t *Tracker) ikeRekey(old *SA, cx *Exchange, nw *SA, in Input) {
 			break
 		}
 	}
-	if old.supersededBy == nil {
-		old.supersededBy = nw
+	if old.x().supersededBy == nil {
+		old.xw().supersededBy = nw
 	}
 	nw.Started, nw.Established = cx.Start, cx.End
 	t.event(old, Event{Type: "rekey", Frame: in.Frame, Time: cx.End, Text: "IKE SA rekeyed by CREATE_CHILD_SA: continues as IKE SA #" + itoa(nw.ID)})
@@ -947,7 +948,7 @@ func (t *Tracker) ikeRekey(old *SA, cx *Exchange, nw *SA, in Input) {
 
 // deletedAfter reports a Delete on sa within two seconds after t.
 func deletedAfter(sa *SA, t time.Time) bool {
-	for _, d := range sa.deletes {
+	for _, d := range sa.x().deletes {
 		if !d.Time.Before(t) && d.Time.Sub(t) <= 2*time.Second {
 			return true
 		}

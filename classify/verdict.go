@@ -160,7 +160,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	if !final && t.deletedAndQuiet(sa) {
 		final = true
 	}
-	if !final && p.phase != 0 && sa.supersededBy != nil && t.byLocal(sa, sa.supersededBy) && supersededEarly(sa, p) {
+	if !final && p.phase != 0 && sa.x().supersededBy != nil && t.byLocal(sa, sa.x().supersededBy) && supersededEarly(sa, p) {
 		final = true
 	}
 	v := Verdict{Final: final}
@@ -169,17 +169,17 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	}
 
 	// Rule 1: a Microsoft status notify gives the exact Windows code.
-	if sa.statusCode != 0 {
-		v.WindowsCode, v.Certain = sa.statusCode, true
-		v.Class = classForCode(sa.statusCode, sa.statusPhase)
+	if sa.x().statusCode != 0 {
+		v.WindowsCode, v.Certain = sa.x().statusCode, true
+		v.Class = classForCode(sa.x().statusCode, sa.x().statusPhase)
 		v.Final = true
-		ev(sa.statusFrame, sa.statusTime, "Microsoft status notify (12345) carries Windows error "+winName(sa.statusCode))
-		v.Summary = "the Windows peer reported " + winName(sa.statusCode)
-		v.Hints = append(v.Hints, winHint(sa.statusCode))
+		ev(sa.x().statusFrame, sa.x().statusTime, "Microsoft status notify (12345) carries Windows error "+winName(sa.x().statusCode))
+		v.Summary = "the Windows peer reported " + winName(sa.x().statusCode)
+		v.Hints = append(v.Hints, winHint(sa.x().statusCode))
 		return t.finish(sa, v, p)
 	}
 	// Rule 2: an error notify from the peer.
-	for _, n := range sa.errNotify {
+	for _, n := range sa.x().errNotify {
 		// An error notify only decides when its phase never completed
 		// afterwards: in zeek-spicy-ipsec/ipsec.cap the initiator sends
 		// NO-PROPOSAL-CHOSEN after MM2, yet main mode goes on and completes.
@@ -253,7 +253,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	}
 	// Rule 3: a Delete while a negotiation is pending.
 	if p.phase != 0 {
-		deletes := sa.deletes
+		deletes := sa.x().deletes
 		// Judged only once the SA is over (end of capture or give-up gap),
 		// never while streaming: a child SA's Delete looks the same.
 		// A Delete that is the last packet of the capture decides too.
@@ -283,7 +283,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 				ev(d.Frame, d.Time, "Delete sent by the "+side(d.Dir)+certainty)
 			}
 			t.pendingEvidence(sa, p, ev)
-			if nw := sa.supersededBy; nw != nil && !d.Read && !nw.Started.Before(d.Time) && nw.Initiator.Addr() != addrOf(sa, d.Dir) {
+			if nw := sa.x().supersededBy; nw != nil && !d.Read && !nw.Started.Before(d.Time) && nw.Initiator.Addr() != addrOf(sa, d.Dir) {
 				ev(firstFrame(nw), nw.Started, "the "+side(otherDir(d.Dir))+" started a fresh phase 1 (IKE SA #"+itoa(nw.ID)+") "+dur(nw.Started.Sub(d.Time))+
 					" later: its IKE SA was gone, so the "+side(d.Dir)+"'s informational was the Delete of the IKE SA")
 			}
@@ -292,8 +292,8 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		}
 	}
 	// Rule 4: superseded by a new IKE SA while still being retransmitted.
-	if p.phase != 0 && sa.supersededBy != nil && t.byLocal(sa, sa.supersededBy) && supersededEarly(sa, p) {
-		nw := sa.supersededBy
+	if p.phase != 0 && sa.x().supersededBy != nil && t.byLocal(sa, sa.x().supersededBy) && supersededEarly(sa, p) {
+		nw := sa.x().supersededBy
 		v.Class = SAReaped
 		v.Final = true
 		v.Summary = "the local side abandoned this IKE SA for a new one (#" + itoa(nw.ID) + ") while " + p.x.Name + " was still being retransmitted"
@@ -305,7 +305,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 	// Rule 5: by what was pending when the negotiation stopped.
 	if p.phase != 0 {
 		abandoned := final && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || t.now.Sub(p.x.Start) > t.limit(p.phase) ||
-			sa.supersededBy != nil || p.x.ranOut(t.now) || t.lostRanOut(sa))
+			sa.x().supersededBy != nil || p.x.ranOut(t.now) || t.lostRanOut(sa))
 		// The capture ended while a request was still being retransmitted
 		// with no answer: that is the failure, whether or not the sender's
 		// give-up was recorded (a plain pcap stopped by hand has no end
@@ -443,7 +443,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 				ev(d.Frame, d.Time, "last message, at +"+dur(d.Time.Sub(sa.Started))+": an encrypted informational from the "+side(d.Dir)+", most likely the Delete at the end of the lifetime")
 			}
 			v.Hints = []string{"check that rekeying is enabled on the side that should rekey, and that the lifetimes of the two sides are compatible"}
-			if nw := sa.supersededBy; nw != nil {
+			if nw := sa.x().supersededBy; nw != nil {
 				text := "IKE SA #" + itoa(nw.ID) + " started at +" + dur(nw.Started.Sub(sa.Started)) + " to replace it never came up"
 				if nw.Verdict.Class != "" {
 					text += " (" + string(nw.Verdict.Class) + ")"
@@ -495,7 +495,7 @@ func (t *Tracker) finish(sa *SA, v Verdict, p pending) Verdict {
 			v.WindowsCode = 13895
 		}
 	}
-	for _, dg := range sa.fragsLost {
+	for _, dg := range sa.x().fragsLost {
 		h := "an IKE message of " + itoa(dg.IKELen) + " bytes was IP-fragmented and only " + itoa(len(dg.Fragments)) +
 			" fragment(s) arrived: check that the path passes UDP fragments, or enable IKE fragmentation (RFC 7383 / IKEv1 fragmentation)"
 		v.Hints = append([]string{h}, v.Hints...)
@@ -524,11 +524,11 @@ func (t *Tracker) pendingEvidence(sa *SA, p pending, ev func(int, time.Time, str
 	}
 	// Messages that never arrived whole: only some of their IP fragments
 	// were captured.
-	if n := len(sa.fragsLost); n > 0 {
-		dg := sa.fragsLost[0]
+	if n := len(sa.x().fragsLost); n > 0 {
+		dg := sa.x().fragsLost[0]
 		text := "IKE message of " + itoa(dg.IKELen) + " bytes sent in IP fragments " + itoa(n) + " time(s)"
 		if n > 1 {
-			text += ", last at +" + dur(sa.fragsLost[n-1].First.Sub(sa.Started))
+			text += ", last at +" + dur(sa.x().fragsLost[n-1].First.Sub(sa.Started))
 		}
 		text += "; only " + itoa(len(dg.Fragments)) + " fragment(s) of it arrived"
 		ev(firstRef(dg), dg.First, text)
@@ -557,12 +557,12 @@ func unansweredOf(sa *SA, p pending) *Unanswered {
 	if m != nil {
 		u = unansweredMsg(p.x.Name, m)
 	}
-	if n := len(sa.fragsLost); n > 0 && (m == nil || sa.fragsLost[n-1].First.After(m.lastSend())) {
+	if n := len(sa.x().fragsLost); n > 0 && (m == nil || sa.x().fragsLost[n-1].First.After(m.lastSend())) {
 		u = &Unanswered{Exchange: p.x.Name, Sender: I2R, Fragments: true}
-		if sa.fragsLost[n-1].Src == sa.Responder.Addr() {
+		if sa.x().fragsLost[n-1].Src == sa.Responder.Addr() {
 			u.Sender = R2I
 		}
-		for _, dg := range sa.fragsLost {
+		for _, dg := range sa.x().fragsLost {
 			u.Frames, u.Times = append(u.Frames, firstRef(dg)), append(u.Times, dg.First)
 		}
 	}
@@ -687,7 +687,7 @@ func childEnded(sa *SA) *childEnd {
 // of the IKE SA is one exchange, so an informational counts as a child's
 // only when the IKE SA was heard from again after it.
 func teardown(sa *SA, m *Message) bool {
-	if sa.supersededBy != nil {
+	if sa.x().supersededBy != nil {
 		return true // rekeyed or replaced: its children moved on
 	}
 	after := false
@@ -770,7 +770,7 @@ func likelyV1Delete(sa *SA) (deleteSeen, bool) {
 }
 
 func supersededEarly(sa *SA, p pending) bool {
-	nw := sa.supersededBy
+	nw := sa.x().supersededBy
 	last := p.x.last()
 	if !last.Before(nw.Started) {
 		return true // the old exchange was still sending after the new SA began
@@ -837,7 +837,7 @@ func qmRefused(x *Exchange, sa *SA) *Message {
 				// Read what follows: a fresh phase 1 from the initiator
 				// means its IKE SA was gone, so the informational was the
 				// peer's Delete, not a refusal of phase 2.
-				if nw := sa.supersededBy; nw != nil && nw.Initiator.Addr() == sa.Initiator.Addr() && !nw.Started.Before(m.Time) {
+				if nw := sa.x().supersededBy; nw != nil && nw.Initiator.Addr() == sa.Initiator.Addr() && !nw.Started.Before(m.Time) {
 					return nil
 				}
 				return m
@@ -866,7 +866,7 @@ func (t *Tracker) deleteEnded(sa *SA) bool {
 	if t.now.Sub(last) < time.Second {
 		return false
 	}
-	for _, d := range sa.deletes {
+	for _, d := range sa.x().deletes {
 		if d.Read && !d.IKE {
 			continue // a child SA's Delete, read as such
 		}
@@ -917,11 +917,11 @@ func (t *Tracker) lostRanOut(sa *SA) bool {
 
 // lostRanOut is ranOut over the first-fragment times of the lost copies.
 func (sa *SA) lostRanOut(now time.Time) bool {
-	if len(sa.fragsLost) < 3 {
+	if len(sa.x().fragsLost) < 3 {
 		return false
 	}
 	m := &Message{}
-	for _, dg := range sa.fragsLost {
+	for _, dg := range sa.x().fragsLost {
 		m.SendTimes = append(m.SendTimes, dg.First)
 	}
 	slices.SortFunc(m.SendTimes, time.Time.Compare)
@@ -972,7 +972,7 @@ func unansweredAfter(sa *SA) []*Message {
 
 // rekeyed reports whether the SA was replaced by an IKE SA that came up.
 func rekeyed(sa *SA) bool {
-	return sa.supersededBy != nil && !sa.supersededBy.Established.IsZero()
+	return sa.x().supersededBy != nil && !sa.x().supersededBy.Established.IsZero()
 }
 
 // byLocal reports whether nw was started by the local side of sa.
@@ -1144,10 +1144,10 @@ func stallHints(sa *SA, p pending) []string {
 	if sa.Version == 2 && p.x.Type == decode.ExchangeIKEAuth && last.Dir == I2R {
 		h = append(h, "IKE_AUTH ("+itoa(last.Length)+" bytes) was never answered: if it is large, check that the path passes UDP fragments or enable IKEv2 fragmentation; otherwise check authentication settings on the responder")
 	}
-	if sa.Version == 2 && p.x.Type == decode.ExchangeIKESAInit && last.Dir == R2I && p.x.Completed && len(sa.fragsLost) == 0 {
+	if sa.Version == 2 && p.x.Type == decode.ExchangeIKESAInit && last.Dir == R2I && p.x.Completed && len(sa.x().fragsLost) == 0 {
 		h = append(h, "the responder answered IKE_SA_INIT in full ("+itoa(last.Length)+" bytes) and the initiator never sent IKE_AUTH: the initiator abandoned the SA itself (it rejected the responder's choices, or it is a client probing several gateways); check the initiator's log")
 	}
-	if len(h) == 0 && len(sa.fragsLost) == 0 {
+	if len(h) == 0 && len(sa.x().fragsLost) == 0 {
 		h = append(h, "the negotiation stopped after "+p.x.Name+" "+last.Dir.String()+" at frame "+itoa(last.Frame)+": check the "+side(otherDir(last.Dir))+"'s log for why it did not go on")
 	}
 	return h
@@ -1180,7 +1180,7 @@ func proposalHints(sa *SA, n notifySeen) []string {
 	if n.Phase == 2 && n.Decrypted {
 		// Read from the decrypted quick mode: what was refused is phase 2.
 		h := []string{}
-		if o := sa.childOffer.text(); o != "" {
+		if o := sa.x().childOffer.text(); o != "" {
 			h = append(h, o)
 		}
 		what := "the phase-2 proposals (ESP transforms, PFS group, lifetimes)"
@@ -1271,7 +1271,7 @@ func Dur(d time.Duration) string { return dur(d) }
 // childHints are the hints for a refused child SA.
 func childHints(sa *SA, n notifySeen) []string {
 	var h []string
-	if o := sa.childOffer.text(); o != "" {
+	if o := sa.x().childOffer.text(); o != "" {
 		h = append(h, o)
 	}
 	if n.Type == nTSUnacceptable || n.Type == 39 || n.Type == 34 {
@@ -1283,7 +1283,7 @@ func childHints(sa *SA, n notifySeen) []string {
 // malformedAnswer finds a decrypted PAYLOAD-MALFORMED from the responder
 // in phase 1 of an IKEv1 SA.
 func malformedAnswer(sa *SA) (notifySeen, bool) {
-	for _, n := range sa.errNotify {
+	for _, n := range sa.x().errNotify {
 		if sa.Version == 1 && n.Type == nPayloadMalformed && n.Phase == 1 && n.Decrypted && n.Dir == R2I {
 			return n, true
 		}
