@@ -240,3 +240,14 @@ func idText(id *decode.Identity) string {
 	}
 	return r
 }
+
+// childLifetimes are the lifetimes of a decrypted phase-2 proposal.
+type childLifetimes struct{ seconds, kilobytes uint64 }
+
+// apply takes RESPONDER-LIFETIME attributes (RFC 2407 §4.6.3.1) as
+// applyLifetime does for a Proposal.
+func (l *childLifetimes) apply(attrs []decode.Attribute) {
+	p := Proposal{LifetimeSeconds: l.seconds, LifetimeKilobytes: l.kilobytes}
+	applyLifetime(&p, attrs, false)
+	l.seconds, l.kilobytes = p.LifetimeSeconds, p.LifetimeKilobytes
+}

@@ -173,7 +173,29 @@ func (t *Tracker) markDirty(sa *SA) {
 	if !sa.links.dirty {
 		sa.links.dirty = true
 		t.dirty = append(t.dirty, sa)
+		if len(t.dirty) >= maxDirty {
+			t.scheduleDirty()
+		}
 	}
+}
+
+// maxDirty bounds the SAs waiting to be scheduled: a flood of 100 000 new
+// SAs a second would otherwise keep every SA evicted in that second
+// reachable until the next expiry.
+const maxDirty = 1024
+
+// scheduleDirty works out the check time of every SA that saw packets since
+// it was last scheduled. Doing it early changes nothing: the check time
+// follows from the SA's state, and a later packet marks it again.
+func (t *Tracker) scheduleDirty() {
+	for _, sa := range t.dirty {
+		sa.links.dirty = false
+		if !sa.finalized {
+			t.schedule(sa, time.Time{})
+		}
+	}
+	clear(t.dirty)
+	t.dirty = t.dirty[:0]
 }
 
 // schedule sets sa's next check to the earliest moment after `after` at

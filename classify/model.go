@@ -117,8 +117,10 @@ type Exchange struct {
 	// INVALID_KE_PAYLOAD or COOKIE: a retry follows.
 	Rejected bool
 	ikeRekey bool // an IKEv2 CREATE_CHILD_SA that rekeyed the IKE SA
-	// childLife holds the lifetimes of a decrypted phase-2 proposal.
-	childLife Proposal
+	// childLife holds the lifetimes of a decrypted phase-2 proposal (only
+	// the lifetimes: a whole Proposal in every exchange doubled its size).
+	childLife    childLifetimes
+	childLifeSet bool
 }
 
 // distinct counts the distinct messages sent in a direction.

@@ -53,7 +53,10 @@ var Profiles = map[string]Config{
 // the common implementations, so that no slow peer is called failed early.
 func DefaultConfig() Config {
 	c := Profiles["strongswan"]
-	c.MaxSAs = 100000
+	// About 1.6 KB each while open: 50 000 open SAs peak near 190 MB
+	// (a flood of 200 000 unanswered IKE_SA_INIT, issue 12). Beyond, the SA
+	// idle longest is judged early and evicted.
+	c.MaxSAs = 50000
 	return c
 }
 
@@ -114,7 +117,7 @@ func espKeyOf(spi uint32, src, dst netip.Addr) espKey {
 // NewTracker returns a Tracker with the given limits.
 func NewTracker(cfg Config) *Tracker {
 	if cfg.MaxSAs <= 0 {
-		cfg.MaxSAs = 100000
+		cfg.MaxSAs = DefaultConfig().MaxSAs
 	}
 	return &Tracker{cfg: cfg, byISPI: map[uint64]*SA{}, byPeers: map[peerKey][]*SA{}, esp: map[espKey]*ESPStats{}, KeepDone: true}
 }
@@ -456,7 +459,7 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 			applyLifetime(sa.Proposal, n.Attrs, true)
 		}
 		if n.Type == decode.NotifyResponderLifetime && dir == R2I && x.Phase == 2 && p.Decrypted {
-			applyLifetime(&x.childLife, n.Attrs, false) // a decrypted quick mode's
+			x.childLife.apply(n.Attrs) // a decrypted quick mode's
 		}
 		if n.IsError() && n.Type != decode.NotifyMSStatus {
 			phase := x.Phase
@@ -489,8 +492,9 @@ func (t *Tracker) notePayload(sa *SA, x *Exchange, msg *Message, in Input, dir D
 		// CREATE_CHILD_SA; phase-1 SA payloads are never encrypted): the
 		// responder's choice (or the offer, until it comes) gives the
 		// child's lifetime; the offer is kept for the hints.
-		if dir == R2I || (x.childLife == Proposal{}) {
-			x.childLife = childProposal(major, p.SA)
+		if dir == R2I || !x.childLifeSet {
+			cp := childProposal(major, p.SA)
+			x.childLife, x.childLifeSet = childLifetimes{cp.LifetimeSeconds, cp.LifetimeKilobytes}, true
 		}
 		sa.xw().childOffer.note(major, x, dir, p)
 	case (p.TS != nil || (p.ID != nil && x.Phase == 2)) && p.Decrypted:
@@ -600,7 +604,7 @@ func (t *Tracker) step(sa *SA, x *Exchange, msg *Message, in Input, dir Dir) {
 			}
 		}
 		c := &ChildSA{Protocol: "esp", Exchange: x, Established: in.Time,
-			LifetimeSeconds: x.childLife.LifetimeSeconds, LifetimeKilobytes: x.childLife.LifetimeKilobytes}
+			LifetimeSeconds: x.childLife.seconds, LifetimeKilobytes: x.childLife.kilobytes}
 		for _, old := range sa.Children {
 			if !old.Rekeyed {
 				old.Rekeyed = len(sa.Children) > 0 && sa.Version == 2 && hasNotifyType(x, 16393)
@@ -697,14 +701,7 @@ func (t *Tracker) saForESP(f *decode.Frame) *SA {
 // the order of their IDs, as a scan of every SA would have.
 func (t *Tracker) expire() {
 	t.expireOrphans()
-	for _, sa := range t.dirty {
-		sa.links.dirty = false
-		if !sa.finalized {
-			t.schedule(sa, time.Time{})
-		}
-	}
-	clear(t.dirty)
-	t.dirty = t.dirty[:0]
+	t.scheduleDirty()
 	var due []*SA
 	for len(t.checks) > 0 && !t.checks[0].links.checkAt.After(t.now) {
 		sa := t.checks[0]
@@ -768,10 +765,11 @@ func (t *Tracker) Finish() {
 		open = append(open, sa)
 	}
 	slices.SortFunc(open, func(a, b *SA) int { return a.ID - b.ID })
-	for _, sa := range open {
+	for i, sa := range open {
 		if !sa.finalized {
 			t.finalize(sa, t.idleDone(sa))
 		}
+		open[i] = nil // judged and emitted: let it go
 	}
 	clear(t.dirty)
 	t.dirty = t.dirty[:0]

@@ -195,6 +195,8 @@ type FindingJSON struct {
 // SummaryJSON counts verdicts.
 type SummaryJSON struct {
 	ByClass map[string]int `json:"by_class"`
+	// Evicted counts the SAs judged early by the live-SA cap (--max-sas).
+	Evicted int `json:"evicted,omitempty"`
 }
 
 // The `analyze -T jsonl` lines (docs/output.md): each is one JSON object
@@ -393,6 +395,9 @@ func TextHeader(n int, sum SummaryJSON) string {
 			b.WriteString(", ")
 		}
 		b.WriteString(strconv.Itoa(sum.ByClass[k]) + " " + k)
+	}
+	if sum.Evicted > 0 {
+		b.WriteString("; " + strconv.Itoa(sum.Evicted) + " judged early and evicted: more were open at once than --max-sas allows")
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	endAt := fs.String("capture-end", "", "when the recording stopped, for files that do not say (plain pcap): RFC 3339 `TIME`, or +DURATION after the last packet")
 	childLife := fs.Duration("child-lifetime", 0, "phase-2 lifetime to check child SAs against where the negotiated one is not visible (encrypted quick mode, IKEv2)")
 	childKB := fs.Uint64("child-lifetime-kb", 0, "phase-2 lifetime in kilobytes, likewise")
+	maxSAs := fs.Int("max-sas", classify.DefaultConfig().MaxSAs, "follow at most `N` IKE SAs at once; beyond, the one heard from longest ago is judged early (an evicted event) so that memory stays bounded")
 	var kf keyFlags
 	kf.register(fs)
 	if done, code := parseFlags(fs, args, stdout); done {
@@ -71,6 +73,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *childKB > 0 {
 		cfg.ChildLifetimeKB = *childKB
 	}
+	if *maxSAs < 1 {
+		warn(stderr, "--max-sas must be at least 1")
+		return exitUsage
+	}
+	cfg.MaxSAs = *maxSAs
 	end, err := parseCaptureEnd(*endAt)
 	if err != nil {
 		warn(stderr, "--capture-end: "+err.Error())
@@ -120,6 +127,12 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
+	if os.Getenv("GOGC") == "" {
+		// The collector runs when the heap has grown by half, not doubled:
+		// peak memory follows the open SAs more closely (5M packets: 73 MB
+		// -> 59 MB peak RSS) for about the same CPU time (issue 12).
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
 	tr := classify.NewTracker(cfg)
 	// text and json: each SA is rendered when its verdict is final and kept
 	// only as such (spool.go), so memory follows the open SAs.
@@ -194,6 +207,10 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		pl.Feed(p)
 	}
 	pl.Finish(end.resolve(src))
+	byClass.Evicted = tr.Evicted
+	if tr.Evicted > 0 {
+		warn(stderr, strconv.Itoa(tr.Evicted)+" IKE SA(s) judged early and evicted: more than --max-sas "+strconv.Itoa(cfg.MaxSAs)+" were open at once")
+	}
 	sas := tr.Results() // kept only for HTML
 	// In the order of start, as Tracker.Results lists them.
 	sp.sorted()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"os"
@@ -20,6 +21,7 @@ type spool struct {
 	items []spoolItem
 	err   error
 	buf   []byte
+	fw    *bufio.Writer // over file; flushed before the first read
 }
 
 // spoolMem is how much rendered output is kept in memory before the spool
@@ -51,8 +53,11 @@ func (s *spool) add(started time.Time, id int, b []byte) {
 		os.Remove(s.file.Name())
 	}
 	if s.file != nil {
+		if s.fw == nil {
+			s.fw = bufio.NewWriterSize(s.file, 256<<10)
+		}
 		it.inFile, it.off = true, s.size
-		if _, s.err = s.file.Write(b); s.err != nil {
+		if _, s.err = s.fw.Write(b); s.err != nil {
 			return
 		}
 		s.size += int64(len(b))
@@ -79,6 +84,12 @@ func (s *spool) read(i int) ([]byte, error) {
 		return nil, s.err
 	}
 	it := s.items[i]
+	if s.fw != nil {
+		if s.err = s.fw.Flush(); s.err != nil {
+			return nil, s.err
+		}
+		s.fw = nil
+	}
 	if !it.inFile {
 		return s.mem.Bytes()[it.off : it.off+int64(it.n)], nil
 	}

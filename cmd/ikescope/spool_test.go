@@ -12,6 +12,7 @@ import (
 	"github.com/ikescope/ikescope/capture"
 	"github.com/ikescope/ikescope/classify"
 	"github.com/ikescope/ikescope/internal/pipeline"
+	"github.com/ikescope/ikescope/internal/synth"
 	"github.com/ikescope/ikescope/report"
 )
 
@@ -99,5 +100,51 @@ func TestSpoolFileRemoved(t *testing.T) {
 	left, _ := os.ReadDir(dir)
 	if len(left) != 0 {
 		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+}
+
+// TestAnalyzeMaxSAs: --max-sas bounds the open SAs; the SAs judged early are
+// counted in the summary (text header, JSON summary.evicted, stderr).
+func TestAnalyzeMaxSAs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flood.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := synth.Flood(f, synth.FloodOptions{Kind: synth.FloodInit, Packets: 10}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	code, out, errs := runCmd(t, "analyze", "--max-sas", "3", path)
+	if code != exitOK || !strings.HasPrefix(out, "10 IKE SA(s): 10 in_progress; 7 judged early and evicted") ||
+		!strings.Contains(errs, "7 IKE SA(s) judged early and evicted: more than --max-sas 3") {
+		t.Errorf("exit %d, stdout %.120q, stderr %q", code, out, errs)
+	}
+	_, js, _ := runCmd(t, "analyze", "--max-sas", "3", "-T", "json", path)
+	var doc struct {
+		Summary struct {
+			ByClass map[string]int `json:"by_class"`
+			Evicted int            `json:"evicted"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); err != nil || doc.Summary.Evicted != 7 || doc.Summary.ByClass["in_progress"] != 10 {
+		t.Errorf("summary %+v (%v)", doc.Summary, err)
+	}
+	cs := loadContract(t)
+	if err := cs.doc.Validate(decodeInstance(t, []byte(js))); err != nil {
+		t.Errorf("document with evictions does not match the schema: %v", err)
+	}
+	_, jl, _ := runCmd(t, "analyze", "--max-sas", "3", "-T", "jsonl", path)
+	lines := strings.Split(strings.TrimSpace(jl), "\n")
+	last := lines[len(lines)-1]
+	if err := cs.lines["stats"].Validate(decodeInstance(t, []byte(last))); err != nil || !strings.Contains(last, `"evicted":7`) {
+		t.Errorf("stats line %s: %v", last, err)
+	}
+	_, js, _ = runCmd(t, "analyze", "-T", "json", path)
+	if strings.Contains(js, `"evicted"`) {
+		t.Error("evicted in the summary with nothing evicted")
+	}
+	if code, _, errs := runCmd(t, "analyze", "--max-sas", "0", path); code != exitUsage || !strings.Contains(errs, "--max-sas") {
+		t.Errorf("--max-sas 0: exit %d %q", code, errs)
 	}
 }
