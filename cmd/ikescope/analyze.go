@@ -139,21 +139,31 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var sp spool
 	defer sp.close()
 	var renderErr error
+	var render chan *classify.SA // SAs to the renderer (text, json)
+	var rendered chan struct{}   // closed when it is done
 	switch *format {
 	case "text", "json":
 		tr.KeepDone = htmlFile != nil // the HTML report needs them all at the end
-		tr.Emit = func(sa *classify.SA) {
-			var b []byte
-			if *format == "text" {
-				b = report.AppendSAText(nil, sa)
-			} else {
-				var merr error
-				if b, merr = report.MarshalSAJSON(sa); merr != nil && renderErr == nil {
-					renderErr = merr
+		// Rendered by a second goroutine while the packets go on: an SA is
+		// not changed once its verdict is final (classify.Tracker.Emit).
+		render = make(chan *classify.SA, 256)
+		rendered = make(chan struct{})
+		go func() {
+			defer close(rendered)
+			for sa := range render {
+				var b []byte
+				if *format == "text" {
+					b = report.AppendSAText(nil, sa)
+				} else {
+					var merr error
+					if b, merr = report.MarshalSAJSON(sa); merr != nil && renderErr == nil {
+						renderErr = merr
+					}
 				}
+				sp.add(sa.Started, sa.ID, b)
 			}
-			sp.add(sa.Started, sa.ID, b)
-		}
+		}()
+		tr.Emit = func(sa *classify.SA) { render <- sa }
 	}
 	if *format == "jsonl" {
 		// Each SA's event lines come as the events happen, before its
@@ -207,6 +217,10 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		pl.Feed(p)
 	}
 	pl.Finish(end.resolve(src))
+	if render != nil {
+		close(render)
+		<-rendered
+	}
 	byClass.Evicted = tr.Evicted
 	if tr.Evicted > 0 {
 		warn(stderr, strconv.Itoa(tr.Evicted)+" IKE SA(s) judged early and evicted: more than --max-sas "+strconv.Itoa(cfg.MaxSAs)+" were open at once")
