@@ -72,8 +72,14 @@ type Tracker struct {
 	checks  checkHeap
 	dirty   []*SA
 	esp     map[espKey]*ESPStats
-	nextID  int
-	now     time.Time
+	// espCache holds recently seen flows by SPI, in front of the map: the
+	// map lookup was most of the cost of an ESP packet (issue 12).
+	espCache [espCacheSize]struct {
+		k  espKey
+		st *ESPStats
+	}
+	nextID int
+	now    time.Time
 	// Emit receives each SA when its verdict is final (streaming); may be nil.
 	Emit func(*SA)
 	// OnEvent receives each event as it is attached to an SA (streaming);
@@ -108,6 +114,16 @@ type Tracker struct {
 type espKey struct {
 	spi      uint32
 	src, dst [16]byte
+}
+
+const espCacheSize = 1024
+
+// forgetESP drops a flow from the map and the cache.
+func (t *Tracker) forgetESP(k espKey) {
+	delete(t.esp, k)
+	if slot := &t.espCache[k.spi%espCacheSize]; slot.k == k {
+		slot.st = nil
+	}
 }
 
 func espKeyOf(spi uint32, src, dst netip.Addr) espKey {
@@ -652,7 +668,14 @@ func (t *Tracker) phase1Done(sa *SA, in Input) {
 func (t *Tracker) observeESP(in Input) {
 	f := in.F
 	k := espKeyOf(f.ESP.SPI, f.Src.Addr(), f.Dst.Addr())
-	st := t.esp[k]
+	slot := &t.espCache[k.spi%espCacheSize]
+	st := slot.st
+	if st == nil || slot.k != k {
+		st = t.esp[k]
+		if st != nil {
+			slot.k, slot.st = k, st
+		}
+	}
 	if st == nil {
 		st = &ESPStats{SPI: f.ESP.SPI, Src: f.Src, Dst: f.Dst, NATT: f.NATT, First: in.Time, FirstFrame: in.Frame}
 		t.esp[k] = st
@@ -796,7 +819,7 @@ func (t *Tracker) finalize(sa *SA, final bool) {
 		delete(t.byISPI, sa.InitSPI)
 	}
 	for _, st := range sa.ESP {
-		delete(t.esp, espKeyOf(st.SPI, st.Src.Addr(), st.Dst.Addr()))
+		t.forgetESP(espKeyOf(st.SPI, st.Src.Addr(), st.Dst.Addr()))
 	}
 	if t.Emit != nil {
 		t.Emit(sa)
@@ -993,7 +1016,7 @@ func (t *Tracker) expireOrphans() {
 		if t.now.Sub(st.Last) > t.cfg.GiveUp {
 			k := espKeyOf(st.SPI, st.Src.Addr(), st.Dst.Addr())
 			if t.esp[k] == st {
-				delete(t.esp, k)
+				t.forgetESP(k)
 			}
 			if !t.KeepDone {
 				continue
