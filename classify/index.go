@@ -236,12 +236,7 @@ func (t *Tracker) nextCheck(sa *SA, after time.Time) time.Time {
 			}
 		}
 	}
-	if len(sa.x().fragsLost) >= 3 {
-		m := &Message{}
-		for _, dg := range sa.x().fragsLost {
-			m.SendTimes = append(m.SendTimes, dg.First)
-		}
-		slices.SortFunc(m.SendTimes, time.Time.Compare)
+	if m := sa.lostCopies(); m != nil {
 		if at, ok := m.ranOutAt(); ok {
 			consider(at.Add(decode.FragmentTimeout)) // Tracker.lostRanOut
 		}
@@ -278,6 +273,7 @@ func (m *Message) ranOutAt() (time.Time, bool) {
 	if iv <= 0 {
 		return time.Time{}, false
 	}
+	// ranOut: silent for more than twice the longest interval.
 	return m.SendTimes[n-1].Add(2*iv + time.Nanosecond), true
 }
 

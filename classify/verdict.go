@@ -884,17 +884,8 @@ func (t *Tracker) deleteEnded(sa *SA) bool {
 // 1.8, libreswan 2, Windows less), so another copy would have been seen by
 // then. This does not depend on knowing the implementation's timers.
 func (m *Message) ranOut(now time.Time) bool {
-	n := len(m.SendTimes)
-	if n < 3 {
-		return false
-	}
-	var iv time.Duration
-	for i := 1; i < n; i++ {
-		if d := m.SendTimes[i].Sub(m.SendTimes[i-1]); d > iv {
-			iv = d
-		}
-	}
-	return iv > 0 && now.Sub(m.SendTimes[n-1]) > 2*iv
+	at, ok := m.ranOutAt()
+	return ok && !now.Before(at)
 }
 
 // lostRanOut is ranOut for a message that never arrived whole: its copies
@@ -917,15 +908,23 @@ func (t *Tracker) lostRanOut(sa *SA) bool {
 
 // lostRanOut is ranOut over the first-fragment times of the lost copies.
 func (sa *SA) lostRanOut(now time.Time) bool {
+	m := sa.lostCopies()
+	return m != nil && m.ranOut(now)
+}
+
+// lostCopies is the message that never arrived whole, as a Message whose
+// sends are the first-fragment times of its lost copies; nil with fewer
+// than three (ranOut needs three sends).
+func (sa *SA) lostCopies() *Message {
 	if len(sa.x().fragsLost) < 3 {
-		return false
+		return nil
 	}
 	m := &Message{}
 	for _, dg := range sa.x().fragsLost {
 		m.SendTimes = append(m.SendTimes, dg.First)
 	}
 	slices.SortFunc(m.SendTimes, time.Time.Compare)
-	return m.ranOut(now)
+	return m
 }
 
 // ranOut reports whether the exchange's last request ran out of

@@ -458,8 +458,8 @@ func (m *Message) DecryptedPayloads() bool {
 }
 
 // countPayloads walks the generic headers of a payload chain and returns how
-// many payloads parseChain will keep: at most maxPayloads, counting one that
-// is cut short (its header says where it would end).
+// many payloads parseChain will keep: at most maxPayloads, and not one whose
+// length is below 4 or past the end (parseChain stops there without it).
 func countPayloads(b []byte, next PayloadType) int {
 	n, off := 0, 0
 	for next != PayloadNone && n < maxPayloads {

@@ -252,14 +252,14 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		out.Write(report.MarshalLine(report.StatsLine{Type: "stats", Packets: n, Summary: byClass}))
 	case "html":
-		if err := writeHTML(out, src, sas, tr.Findings()); err != nil {
+		if err := writeHTML(out, src, sas, tr.Findings(), tr.Evicted); err != nil {
 			warn(stderr, "html: "+err.Error())
 			status = exitDamaged
 		}
 	}
 	if htmlFile != nil {
 		bw := bufio.NewWriterSize(htmlFile, 64<<10)
-		err := writeHTML(bw, src, sas, tr.Findings())
+		err := writeHTML(bw, src, sas, tr.Findings(), tr.Evicted)
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -275,8 +275,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = renderErr
 	}
 	if err != nil {
-		// The spool's temporary file could not be written or read back:
-		// the output is incomplete.
+		// An SA could not be rendered, or the spool's temporary file or
+		// the output could not be written: the output is incomplete.
 		warn(stderr, "output: "+err.Error())
 		return exitDamaged
 	}
@@ -287,8 +287,9 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // writeHTML writes the HTML report of a run: the same document as -T json.
-func writeHTML(w io.Writer, src capture.Source, sas []*classify.SA, findings []classify.Finding) error {
+func writeHTML(w io.Writer, src capture.Source, sas []*classify.SA, findings []classify.Finding, evicted int) error {
 	doc := report.NewAnalysis(sas, findings)
+	doc.Summary.Evicted = evicted
 	doc.Tool, doc.Captures = report.Tool{Name: "ikescope", Version: version}, capturesJSON(src)
 	return report.HTML(w, doc, sas)
 }
