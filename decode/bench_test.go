@@ -116,8 +116,17 @@ func benchFrames(b *testing.B) ([]benchFrame, int64) {
 // BenchmarkDecode decodes the whole synthetic capture, held in memory, with
 // one Decoder per operation set (one op = all frames).
 func BenchmarkDecode(b *testing.B) {
+	b.Run("fast", func(b *testing.B) { benchDecode(b, false) })
+	b.Run("general", func(b *testing.B) { benchDecode(b, true) })
+}
+
+// benchDecode is BenchmarkDecode with the fast path on or off.
+func benchDecode(b *testing.B, general bool) {
 	frames, n := benchFrames(b)
 	d := decode.NewDecoder()
+	if general {
+		decode.GeneralOnly(d)
+	}
 	b.ReportAllocs()
 	b.SetBytes(n)
 	for b.Loop() {

@@ -104,6 +104,11 @@ type Decoder struct {
 	// layer values below.
 	parsers []firstParser
 	decoded []gopacket.LayerType
+	// layers is the container the parsers share (the fast path asks it
+	// whether a layer is one of ours); slow turns the fast path off.
+	layers     gopacket.DecodingLayerSparse
+	slow       bool
+	fastFrames int
 
 	eth   layers.Ethernet
 	dot1q layers.Dot1Q
@@ -137,6 +142,7 @@ func NewDecoder() *Decoder {
 		&d.udp, &d.tcp, &d.natt, &d.esp, &d.ah, &d.ike, pppoeLayer{&d.pppoe}} {
 		dlc = dlc.Put(l)
 	}
+	d.layers = dlc.(gopacket.DecodingLayerSparse)
 	for _, first := range []gopacket.LayerType{
 		layers.LayerTypeEthernet, layers.LayerTypeLoopback, layers.LayerTypeLinuxSLL, LayerTypeLinuxSLL2,
 		LayerTypePPP, LayerTypePPPoE, layers.LayerTypeIPv4, layers.LayerTypeIPv6,
@@ -215,6 +221,13 @@ func (d *Decoder) Decode(link uint32, data []byte, ts time.Time, ref int) *Frame
 	f := &d.f
 	layersBuf := f.Layers[:0]
 	*f = Frame{Layers: layersBuf}
+	if !d.slow {
+		if d.fast(link, data) {
+			d.fastFrames++
+			return f
+		}
+		*f = Frame{Layers: layersBuf}
+	}
 	first := firstLayer(link, data)
 	if first == gopacket.LayerTypeZero {
 		f.Kind = KindMalformed
@@ -296,23 +309,7 @@ func (d *Decoder) collect() {
 			f.Src = netip.AddrPortFrom(f.Src.Addr(), uint16(d.udp.SrcPort))
 			f.Dst = netip.AddrPortFrom(f.Dst.Addr(), uint16(d.udp.DstPort))
 		case layers.LayerTypeTCP:
-			f.Proto = 6
-			f.Src = netip.AddrPortFrom(f.Src.Addr(), uint16(d.tcp.SrcPort))
-			f.Dst = netip.AddrPortFrom(f.Dst.Addr(), uint16(d.tcp.DstPort))
-			var fl uint8
-			if d.tcp.FIN {
-				fl |= TCPFin
-			}
-			if d.tcp.SYN {
-				fl |= TCPSyn
-			}
-			if d.tcp.RST {
-				fl |= TCPRst
-			}
-			if d.tcp.ACK {
-				fl |= TCPAck
-			}
-			f.TCP = TCPInfo{Flags: fl, Seq: d.tcp.Seq}
+			d.setTCP()
 		case LayerTypeNATT:
 			f.NATT = true
 			if d.natt.Kind == NATTKeepalive {
@@ -322,9 +319,7 @@ func (d *Decoder) collect() {
 			f.AHSPI, f.HasAH = d.ah.SPI, true
 			f.Proto = uint8(d.ah.NextHeader)
 		case LayerTypeESP, layers.LayerTypeIPSecESP:
-			f.Kind = KindESP
-			f.ESP = d.esp.ESPHeader
-			f.ESPBytes = d.esp.Bytes
+			d.setESP()
 		case LayerTypeIKE:
 			f.Kind = KindIKE
 			f.IKE = d.ike.Msg
@@ -333,6 +328,36 @@ func (d *Decoder) collect() {
 			f.IKEBytes = d.ike.Contents
 		}
 	}
+}
+
+// setTCP copies the decoded TCP header into the frame.
+func (d *Decoder) setTCP() {
+	f := &d.f
+	f.Proto = 6
+	f.Src = netip.AddrPortFrom(f.Src.Addr(), uint16(d.tcp.SrcPort))
+	f.Dst = netip.AddrPortFrom(f.Dst.Addr(), uint16(d.tcp.DstPort))
+	var fl uint8
+	if d.tcp.FIN {
+		fl |= TCPFin
+	}
+	if d.tcp.SYN {
+		fl |= TCPSyn
+	}
+	if d.tcp.RST {
+		fl |= TCPRst
+	}
+	if d.tcp.ACK {
+		fl |= TCPAck
+	}
+	f.TCP = TCPInfo{Flags: fl, Seq: d.tcp.Seq}
+}
+
+// setESP copies the decoded ESP header into the frame.
+func (d *Decoder) setESP() {
+	f := &d.f
+	f.Kind = KindESP
+	f.ESP = d.esp.ESPHeader
+	f.ESPBytes = d.esp.Bytes
 }
 
 // continuation decides whether decoding goes on after the parser stopped at
