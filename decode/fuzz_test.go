@@ -314,11 +314,17 @@ func FuzzDecodeFrame(f *testing.F) {
 	add(ipv4UDP(1, 0, false, 4500, 4500, []byte{0xff}, true))
 	add(ipv4UDP(2, 0, true, 500, 500, ike[:16], true))
 	add(ipv4UDP(2, 24, false, 0, 0, ike[16:], false))
+	// A Linux SLL header whose address length wraps gopacket's slicing
+	// (it panicked before the bounded linuxSLL layer).
+	add(append([]byte{0, 0, 0, 1, 0xff, 0xff}, make([]byte, 10)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ts := time.Unix(1700000000, 0)
 		d := decode.NewDecoder()
-		for i, link := range []uint32{decode.LinkEthernet, decode.LinkIPv4, decode.LinkRaw, decode.LinkIPv4} {
-			// The second IPv4 pass sees the same fragment again.
+		// Every link type the Decoder knows (and one it does not); the
+		// second IPv4 pass sees the same fragment again.
+		for i, link := range []uint32{decode.LinkEthernet, decode.LinkIPv4, decode.LinkRaw, decode.LinkIPv4,
+			decode.LinkNull, decode.LinkLoop, decode.LinkLinuxSLL, decode.LinkLinuxSLL2, decode.LinkPPP,
+			decode.LinkPPPHDLC, decode.LinkIPv6, decode.LinkRawOpenBSD, 147} {
 			fr := d.Decode(link, b, ts.Add(time.Duration(i)*time.Second), i+1)
 			checkFrame(t, fr)
 		}

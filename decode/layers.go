@@ -362,3 +362,26 @@ func decodeAH(data []byte, p gopacket.PacketBuilder) error {
 	p.AddLayer(l)
 	return p.NextDecoder(l.NextLayerType())
 }
+
+// linuxSLL is gopacket's LinuxSLL with a bounded address length: gopacket
+// slices the address with the header's 16-bit length field, which panics
+// for a length above 65529 (it wraps) or beyond the data. The field has
+// room for 8 bytes; a longer length is read as 8, as Wireshark shows it.
+type linuxSLL struct{ layers.LinuxSLL }
+
+var errSLLShort error = &Error{Path: "SLL", Err: ErrTruncated}
+
+// DecodeFromBytes reads the 16-byte header.
+func (l *linuxSLL) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	if len(data) < 16 {
+		df.SetTruncated()
+		return errSLLShort
+	}
+	l.PacketType = layers.LinuxSLLPacketType(binary.BigEndian.Uint16(data[0:2]))
+	l.AddrType = binary.BigEndian.Uint16(data[2:4])
+	l.AddrLen = binary.BigEndian.Uint16(data[4:6])
+	l.Addr = data[6 : 6+min(int(l.AddrLen), 8)]
+	l.EthernetType = layers.EthernetType(binary.BigEndian.Uint16(data[14:16]))
+	l.BaseLayer = layers.BaseLayer{Contents: data[:16:16], Payload: data[16:]}
+	return nil
+}

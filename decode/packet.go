@@ -112,7 +112,7 @@ type Decoder struct {
 
 	eth   layers.Ethernet
 	dot1q layers.Dot1Q
-	sll   layers.LinuxSLL
+	sll   linuxSLL
 	sll2  LinuxSLL2
 	loop  layers.Loopback
 	ppp   PPP
