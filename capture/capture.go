@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -199,6 +200,7 @@ func open(name string, r io.Reader, index int, closer io.Closer) (*fileSource, e
 	s := &fileSource{name: name, closer: closer}
 	s.pkt.Source = index
 	s.stats.File = name
+	s.raw = r
 	br := bufio.NewReaderSize(r, bufSize)
 	magic, err := s.peekMagic(br)
 	if err != nil {
@@ -213,6 +215,7 @@ func open(name string, r io.Reader, index int, closer io.Closer) (*fileSource, e
 			return nil, fmt.Errorf("%s: gzip: %w", name, err)
 		}
 		s.stats.Compressed = true
+		s.raw = zr
 		br = bufio.NewReaderSize(zr, bufSize)
 		if magic, err = s.peekMagic(br); err != nil {
 			return nil, err
@@ -302,7 +305,12 @@ func (s *fileSource) openPcap() error {
 	rd.SetSnaplen(MaxCapLen)
 	s.pcap = rd
 	s.byteOrder, s.nanoFactor = bo, nanoFactor
-	s.pf = newPrefetcher(s.br)
+	// The records are read ahead straight from the file (or gzip) into
+	// the prefetcher's chunks, after what br already holds: through br,
+	// every byte was copied once more (a tenth of analyze's CPU time).
+	held, _ := s.br.Peek(s.br.Buffered())
+	s.pf = newPrefetcher(io.MultiReader(bytes.NewReader(bytes.Clone(held)), s.raw))
+	s.br = nil
 	s.pkt.LinkType = rd.LinkType()
 	s.pkt.Link = rawLink
 	s.offset = 24

@@ -20,7 +20,8 @@ const maxWarnings = 50
 type fileSource struct {
 	name   string
 	closer io.Closer
-	br     *bufio.Reader // 1 MiB buffer over the (decompressed) file
+	br     *bufio.Reader // 1 MiB buffer over the (decompressed) file; pcap: nil once open
+	raw    io.Reader     // the (decompressed) file under br
 
 	pcap       *pcapgo.Reader // read the file header; nextPcap reads the records
 	pf         *prefetcher    // pcap records, read ahead in a goroutine
