@@ -406,10 +406,10 @@ func TextHeader(n int, sum SummaryJSON) string {
 // AppendSAText appends one IKE SA's block of the text analysis (after a
 // blank line) to b.
 func AppendSAText(b []byte, sa *classify.SA) []byte {
-	var sb strings.Builder
-	sb.WriteString("\n")
-	saText(&sb, sa)
-	return append(b, sb.String()...)
+	w := bytes.NewBuffer(b)
+	w.WriteByte('\n')
+	saText(w, sa)
+	return w.Bytes()
 }
 
 // TextFindings is the end of the text analysis: one line per finding.
@@ -481,7 +481,7 @@ func WriteAnalysisJSONParts(w io.Writer, tool Tool, captures []CaptureJSON, sum 
 	return bw.Flush()
 }
 
-func saText(b *strings.Builder, sa *classify.SA) {
+func saText(b io.StringWriter, sa *classify.SA) {
 	v := sa.Verdict
 	b.WriteString("IKE SA #" + strconv.Itoa(sa.ID) + " IKEv" + strconv.Itoa(sa.Version) + " " + sa.Mode + " " +
 		sa.Initiator.String() + " -> " + sa.Responder.String())

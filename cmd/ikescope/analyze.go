@@ -150,10 +150,12 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		rendered = make(chan struct{})
 		go func() {
 			defer close(rendered)
+			var text []byte // reused: sp.add copies
 			for sa := range render {
 				var b []byte
 				if *format == "text" {
-					b = report.AppendSAText(nil, sa)
+					text = report.AppendSAText(text[:0], sa)
+					b = text
 				} else {
 					var merr error
 					if b, merr = report.MarshalSAJSON(sa); merr != nil && renderErr == nil {
