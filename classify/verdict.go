@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"math"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -1244,24 +1245,27 @@ func winHint(code uint32) string {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // dur renders a duration compactly: 850ms, 4.0s, 2m05s.
-func dur(d time.Duration) string {
+func dur(d time.Duration) string { return string(AppendDur(nil, d)) }
+
+// AppendDur appends Dur(d) to b.
+func AppendDur(b []byte, d time.Duration) []byte {
 	switch {
 	case d < 0:
-		return "-" + dur(-d)
+		if d == math.MinInt64 {
+			d++ // -d would overflow back to itself
+		}
+		return AppendDur(append(b, '-'), -d)
 	case d < time.Second:
-		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+		return append(strconv.AppendInt(b, d.Milliseconds(), 10), "ms"...)
 	case d < time.Minute:
-		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+		return append(strconv.AppendFloat(b, d.Seconds(), 'f', 1, 64), 's')
 	}
 	s := int(d.Seconds())
-	return strconv.Itoa(s/60) + "m" + pad2(s%60) + "s"
-}
-
-func pad2(i int) string {
-	if i < 10 {
-		return "0" + strconv.Itoa(i)
+	b = append(strconv.AppendInt(b, int64(s/60), 10), 'm')
+	if s%60 < 10 {
+		b = append(b, '0')
 	}
-	return strconv.Itoa(i)
+	return append(strconv.AppendInt(b, int64(s%60), 10), 's')
 }
 
 // Dur is the duration format of reports.

@@ -37,7 +37,8 @@ func ikeMsg(major uint8, ps []rawPayload, last decode.PayloadType) []byte {
 	if major == 2 {
 		exch, flags = byte(decode.ExchangeIKESAInit), decode.FlagInitiator
 	}
-	b := []byte{1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, byte(next), major<<4 | 0, exch, flags, 0, 0, 0, 0, 0, 0, 0, 0}
+	// The version byte: major version in the high nibble, minor 0.
+	b := []byte{1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, byte(next), major << 4, exch, flags, 0, 0, 0, 0, 0, 0, 0, 0}
 	for i, p := range ps {
 		nx := last
 		if i+1 < len(ps) {

@@ -193,10 +193,7 @@ func charonTag(l string) (uid, rest string, ok bool) {
 		tag := l[i+1 : i+j]
 		// "<gw|1>" for a named SA, "<1>" before the config is known.
 		if bar := strings.LastIndexByte(tag, '|'); isDigits(tag) || (bar >= 0 && bar+1 < len(tag) && isDigits(tag[bar+1:])) {
-			rest = l[i+j+1:]
-			if strings.HasPrefix(rest, " ") {
-				rest = rest[1:]
-			}
+			rest = strings.TrimPrefix(l[i+j+1:], " ")
 			return tag, rest, true
 		}
 		k := strings.Index(l[i+1:], "<")

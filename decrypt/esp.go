@@ -29,10 +29,9 @@ type ESPStats struct {
 }
 
 type espSA struct {
-	keys   *ESPKeys
-	tries  int // packets tried without finding keys
-	stats  *ESPStats
-	failed bool
+	keys  *ESPKeys
+	tries int // packets tried without finding keys
+	stats *ESPStats
 }
 
 // maxESPTries bounds the trial of candidate keys on an SPI without keys.

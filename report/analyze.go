@@ -406,10 +406,7 @@ func TextHeader(n int, sum SummaryJSON) string {
 // AppendSAText appends one IKE SA's block of the text analysis (after a
 // blank line) to b.
 func AppendSAText(b []byte, sa *classify.SA) []byte {
-	w := bytes.NewBuffer(b)
-	w.WriteByte('\n')
-	saText(w, sa)
-	return w.Bytes()
+	return appendSAText(append(b, '\n'), sa)
 }
 
 // TextFindings is the end of the text analysis: one line per finding.
@@ -481,119 +478,160 @@ func WriteAnalysisJSONParts(w io.Writer, tool Tool, captures []CaptureJSON, sum 
 	return bw.Flush()
 }
 
-func saText(b io.StringWriter, sa *classify.SA) {
+// appendSAText appends one IKE SA's block of the text analysis to b. It
+// appends rather than concatenates: with a few hundred SAs a second, the
+// temporary strings were most of what analyze allocated.
+func appendSAText(b []byte, sa *classify.SA) []byte {
 	v := sa.Verdict
-	b.WriteString("IKE SA #" + strconv.Itoa(sa.ID) + " IKEv" + strconv.Itoa(sa.Version) + " " + sa.Mode + " " +
-		sa.Initiator.String() + " -> " + sa.Responder.String())
+	b = append(b, "IKE SA #"...)
+	b = strconv.AppendInt(b, int64(sa.ID), 10)
+	b = append(b, " IKEv"...)
+	b = strconv.AppendInt(b, int64(sa.Version), 10)
+	b = append(append(append(b, ' '), sa.Mode...), ' ')
+	b = sa.Initiator.AppendTo(b)
+	b = append(b, " -> "...)
+	b = sa.Responder.AppendTo(b)
 	if sa.NATT {
-		b.WriteString(" (NAT-T)")
+		b = append(b, " (NAT-T)"...)
 	}
-	b.WriteString("  ispi " + spi(sa.InitSPI) + " rspi " + spi(sa.RespSPI) + "\n")
-	b.WriteString("  verdict: " + strings.ToUpper(string(v.Class)))
+	b = append(b, "  ispi "...)
+	b = appendSPI(b, sa.InitSPI)
+	b = append(b, " rspi "...)
+	b = appendSPI(b, sa.RespSPI)
+	b = append(b, "\n  verdict: "...)
+	b = append(b, strings.ToUpper(string(v.Class))...)
 	if !v.Final {
-		b.WriteString(" (not final)")
+		b = append(b, " (not final)"...)
 	}
-	b.WriteString(" - " + v.Summary + "\n")
+	b = append(append(append(b, " - "...), v.Summary...), '\n')
 	if v.WindowsCode != 0 {
-		line := "  windows error: " + strconv.FormatUint(uint64(v.WindowsCode), 10)
+		b = append(b, "  windows error: "...)
+		b = strconv.AppendUint(b, uint64(v.WindowsCode), 10)
 		if we, ok := decode.LookupWinError(v.WindowsCode); ok {
-			line += " " + we.Hex() + " " + we.Name
+			b = append(append(append(append(b, ' '), we.Hex()...), ' '), we.Name...)
 		}
 		if v.Certain {
-			line += " (certain: reported by the peer)"
+			b = append(b, " (certain: reported by the peer)\n"...)
 		} else {
-			line += " (likely)"
+			b = append(b, " (likely)\n"...)
 		}
-		b.WriteString(line + "\n")
 	}
 	for _, e := range v.Evidence {
-		b.WriteString("  evidence: ")
+		b = append(b, "  evidence: "...)
 		if e.Frame > 0 {
-			b.WriteString("frame " + strconv.Itoa(e.Frame) + ": ")
+			b = append(b, "frame "...)
+			b = strconv.AppendInt(b, int64(e.Frame), 10)
+			b = append(b, ": "...)
 		}
-		b.WriteString(EscapeString(e.Text) + "\n")
+		b = append(appendEscaped(b, e.Text), '\n')
 	}
 	for _, h := range v.Hints {
-		b.WriteString("  check: " + EscapeString(h) + "\n")
+		b = append(appendEscaped(append(b, "  check: "...), h), '\n')
 	}
 	if sa.Proposal != nil {
-		b.WriteString("  proposal: " + sa.Proposal.String() + "\n")
+		b = append(append(append(b, "  proposal: "...), sa.Proposal.String()...), '\n')
 	}
 	for _, d := range []classify.Dir{classify.I2R, classify.R2I} {
-		var vids []string
+		n := 0
 		for _, vid := range sa.VendorIDs {
 			if vid.Dir != d {
 				continue
 			}
-			if vid.Name != "" {
-				vids = append(vids, EscapeString(vid.Name))
+			if n == 0 {
+				b = append(append(append(b, "  vendor IDs ("...), sender(d)...), "): "...)
 			} else {
-				vids = append(vids, vid.Hex)
+				b = append(b, ", "...)
+			}
+			n++
+			if vid.Name != "" {
+				b = appendEscaped(b, vid.Name)
+			} else {
+				b = append(b, vid.Hex...)
 			}
 		}
-		if len(vids) > 0 {
-			b.WriteString("  vendor IDs (" + sender(d) + "): " + strings.Join(vids, ", ") + "\n")
+		if n > 0 {
+			b = append(b, '\n')
 		}
 	}
-	b.WriteString("  timeline:\n")
+	b = append(b, "  timeline:\n"...)
+	// The rows are built in one scratch buffer, then sorted by time.
 	type row struct {
-		t    time.Time
-		line string
+		t          time.Time
+		start, end int
 	}
-	var rows []row
+	var (
+		rows    []row
+		scratch []byte
+	)
 	for _, x := range sa.Exchanges {
 		for _, m := range x.Messages {
-			arrow := "->"
+			start := len(scratch)
+			scratch = append(append(scratch, x.Name...), ' ')
 			if m.Dir == classify.R2I {
-				arrow = "<-"
+				scratch = append(scratch, "<- "...)
+			} else {
+				scratch = append(scratch, "-> "...)
 			}
-			l := x.Name + " " + arrow + " " + strconv.Itoa(m.Length) + " bytes (frame " + strconv.Itoa(m.Frame) + ")"
+			scratch = strconv.AppendInt(scratch, int64(m.Length), 10)
+			scratch = append(scratch, " bytes (frame "...)
+			scratch = strconv.AppendInt(scratch, int64(m.Frame), 10)
+			scratch = append(scratch, ')')
 			if m.Encrypted {
-				l += " encrypted"
+				scratch = append(scratch, " encrypted"...)
 			}
 			if m.Decrypted {
-				l += ", decrypted: " + decryptedList(uint8(sa.Version), m)
+				scratch = append(append(scratch, ", decrypted: "...), decryptedList(uint8(sa.Version), m)...)
 			}
 			if r := m.Retransmissions(); r > 0 {
-				l += ", retransmitted " + strconv.Itoa(r) + "x at"
+				scratch = append(scratch, ", retransmitted "...)
+				scratch = strconv.AppendInt(scratch, int64(r), 10)
+				scratch = append(scratch, "x at"...)
 				for _, t := range m.SendTimes[1:] {
-					l += " +" + classify.Dur(t.Sub(sa.Started))
+					scratch = classify.AppendDur(append(scratch, " +"...), t.Sub(sa.Started))
 				}
 			}
-			rows = append(rows, row{m.Time, l})
+			rows = append(rows, row{m.Time, start, len(scratch)})
 		}
 	}
 	for _, e := range sa.ESP {
-		rows = append(rows, row{e.First, "ESP spi " + hex32(e.SPI) + " " + e.Dir.String() + ": " + strconv.FormatUint(e.Packets, 10) +
-			" packets, " + strconv.FormatUint(e.Bytes, 10) + " bytes until +" + classify.Dur(e.Last.Sub(sa.Started)) + seqGaps(e)})
+		start := len(scratch)
+		scratch = append(scratch, "ESP spi "...)
+		scratch = appendHex32(scratch, e.SPI)
+		scratch = append(append(append(scratch, ' '), e.Dir.String()...), ": "...)
+		scratch = strconv.AppendUint(scratch, e.Packets, 10)
+		scratch = append(scratch, " packets, "...)
+		scratch = strconv.AppendUint(scratch, e.Bytes, 10)
+		scratch = append(scratch, " bytes until +"...)
+		scratch = classify.AppendDur(scratch, e.Last.Sub(sa.Started))
+		if e.SeqGaps != 0 {
+			scratch = append(scratch, ", "...)
+			scratch = strconv.AppendUint(scratch, e.SeqGaps, 10)
+			scratch = append(scratch, " sequence numbers missing"...)
+		}
+		rows = append(rows, row{e.First, start, len(scratch)})
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].t.Before(rows[j].t) })
 	var prev time.Time
 	for _, r := range rows {
-		gap := ""
-		if !prev.IsZero() && r.t.Sub(prev) >= 5*time.Second {
-			gap = "  (gap " + classify.Dur(r.t.Sub(prev)) + ")"
+		b = append(b, "    +"...)
+		n := len(b)
+		b = classify.AppendDur(b, r.t.Sub(sa.Started))
+		for len(b)-n < 8 {
+			b = append(b, ' ')
 		}
-		b.WriteString("    +" + pad(classify.Dur(r.t.Sub(sa.Started)), 8) + " " + r.line + gap + "\n")
+		b = append(append(b, ' '), scratch[r.start:r.end]...)
+		if !prev.IsZero() && r.t.Sub(prev) >= 5*time.Second {
+			b = classify.AppendDur(append(b, "  (gap "...), r.t.Sub(prev))
+			b = append(b, ')')
+		}
+		b = append(b, '\n')
 		prev = r.t
 	}
 	for _, e := range sa.Events {
-		b.WriteString("  event " + e.Type + ": " + EscapeString(e.Text) + "\n")
+		b = append(append(append(b, "  event "...), e.Type...), ": "...)
+		b = append(appendEscaped(b, e.Text), '\n')
 	}
-}
-
-func seqGaps(e *classify.ESPStats) string {
-	if e.SeqGaps == 0 {
-		return ""
-	}
-	return ", " + strconv.FormatUint(e.SeqGaps, 10) + " sequence numbers missing"
-}
-
-func pad(s string, n int) string {
-	if len(s) >= n {
-		return s
-	}
-	return s + strings.Repeat(" ", n-len(s))
+	return b
 }
 
 // sender names the side that sent a message in direction d.

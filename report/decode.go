@@ -25,6 +25,23 @@ func spi(v uint64) string {
 	return strings.Repeat("0", 16-len(s)) + s
 }
 
+// appendSPI appends an IKE SPI as 16 hex digits.
+func appendSPI(b []byte, v uint64) []byte {
+	for i := 60; i >= 0; i -= 4 {
+		b = append(b, hexDigits[v>>uint(i)&15])
+	}
+	return b
+}
+
+// appendHex32 appends hex32(v).
+func appendHex32(b []byte, v uint32) []byte {
+	b = append(b, "0x"...)
+	for i := 28; i >= 0; i -= 4 {
+		b = append(b, hexDigits[v>>uint(i)&15])
+	}
+	return b
+}
+
 func hex32(v uint32) string {
 	s := strconv.FormatUint(uint64(v), 16)
 	return "0x" + strings.Repeat("0", 8-len(s)) + s

@@ -51,7 +51,25 @@ func Escape(b []byte) string {
 const hexDigits = "0123456789abcdef"
 
 // EscapeString is Escape for a string.
-func EscapeString(s string) string { return Escape([]byte(s)) }
+// Most strings need no escaping and are returned as they are.
+func EscapeString(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' {
+			return Escape([]byte(s))
+		}
+	}
+	return s
+}
+
+// appendEscaped appends EscapeString(s) to b.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' {
+			return append(b, Escape([]byte(s))...)
+		}
+	}
+	return append(b, s...)
+}
 
 // Hex returns lowercase hex.
 func Hex(b []byte) string { return hex.EncodeToString(b) }
