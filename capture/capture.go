@@ -304,7 +304,7 @@ func (s *fileSource) openPcap() error {
 	// (it sizes it from the snaplen).
 	rd.SetSnaplen(MaxCapLen)
 	s.pcap = rd
-	s.byteOrder, s.nanoFactor = bo, nanoFactor
+	s.bigEndian, s.nanoFactor = bo == binary.BigEndian, nanoFactor
 	// The records are read ahead straight from the file (or gzip) into
 	// the prefetcher's chunks, after what br already holds: through br,
 	// every byte was copied once more (a tenth of analyze's CPU time).

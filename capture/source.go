@@ -25,10 +25,10 @@ type fileSource struct {
 
 	pcap       *pcapgo.Reader // read the file header; nextPcap reads the records
 	pf         *prefetcher    // pcap records, read ahead in a goroutine
-	byteOrder  binary.ByteOrder
-	nanoFactor uint32 // 1000 for microsecond pcap, 1 for nanosecond
-	snaplen    uint32 // snaplen from the pcap file header
-	offset     int64  // pcap: offset of the next record
+	bigEndian  bool           // pcap records are big-endian
+	nanoFactor uint32         // 1000 for microsecond pcap, 1 for nanosecond
+	snaplen    uint32         // snaplen from the pcap file header
+	offset     int64          // pcap: offset of the next record
 
 	ng   *pcapgo.NgReader
 	fr   *ngFramer     // checks pcapng blocks between br and ng
@@ -93,11 +93,19 @@ func (s *fileSource) nextPcap() error {
 		}
 		return s.readError(err, start)
 	}
-	bo := s.byteOrder
+	// The byte order is tested here rather than called through the
+	// binary.ByteOrder interface: four indirect calls per packet.
+	var sec, frac, capLen, length uint32
+	if s.bigEndian {
+		be := binary.BigEndian
+		sec, frac, capLen, length = be.Uint32(h[0:4]), be.Uint32(h[4:8]), be.Uint32(h[8:12]), be.Uint32(h[12:16])
+	} else {
+		le := binary.LittleEndian
+		sec, frac, capLen, length = le.Uint32(h[0:4]), le.Uint32(h[4:8]), le.Uint32(h[8:12]), le.Uint32(h[12:16])
+	}
 	// As pcapgo computes it (the product wraps in 32 bits for an invalid
 	// microsecond field), so that times do not depend on the reader.
-	ts := time.Unix(int64(bo.Uint32(h[0:4])), int64(bo.Uint32(h[4:8])*s.nanoFactor)).UTC()
-	capLen, length := bo.Uint32(h[8:12]), bo.Uint32(h[12:16])
+	ts := time.Unix(int64(sec), int64(frac*s.nanoFactor)).UTC()
 	if capLen > MaxCapLen {
 		return &RecordError{File: s.name, Offset: start, Frame: s.frame + 1,
 			Err: fmt.Errorf("captured length %d exceeds maximum %d", capLen, MaxCapLen)}

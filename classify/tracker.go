@@ -888,11 +888,10 @@ func assignESP(sa *SA) {
 			pick = sa.Children[0]
 		}
 		pick.ESP = append(pick.ESP, e)
-		spi := fmt.Sprintf("%08x", e.SPI)
 		if e.Dir == R2I && pick.SPIi == "" {
-			pick.SPIi = spi
+			pick.SPIi = spiHex(e.SPI)
 		} else if e.Dir == I2R && pick.SPIr == "" {
-			pick.SPIr = spi
+			pick.SPIr = spiHex(e.SPI)
 		}
 	}
 	// Rekeyed: a newer child took over the traffic, and this one's ESP
@@ -907,6 +906,16 @@ func assignESP(sa *SA) {
 			}
 		}
 	}
+}
+
+// spiHex is an ESP SPI as 8 hex digits.
+func spiHex(v uint32) string {
+	const digits = "0123456789abcdef"
+	var b [8]byte
+	for i := range b {
+		b[i] = digits[v>>(28-4*i)&15]
+	}
+	return string(b[:])
 }
 
 func espSpan(es []*ESPStats) (first, last time.Time) {
