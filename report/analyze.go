@@ -433,7 +433,11 @@ func WriteAnalysisJSON(w io.Writer, tool Tool, captures []CaptureJSON, sas []*cl
 // MarshalSAJSON is one IKE SA as an element of the document's ike_sas
 // array, for WriteAnalysisJSONParts.
 func MarshalSAJSON(sa *classify.SA) ([]byte, error) {
-	return json.MarshalIndent(SAToJSON(sa), "    ", "  ")
+	b, err := json.Marshal(SAToJSON(sa))
+	if err != nil {
+		return nil, err
+	}
+	return appendIndented(make([]byte, 0, len(b)*2), b, "    ", "  "), nil
 }
 
 // WriteAnalysisJSONParts writes the `analyze -T json` document whose n IKE
