@@ -79,9 +79,11 @@ type Message struct {
 	// ExtraSends counts copies beyond the 64 kept in SendTimes (whose last
 	// entry then is the latest copy).
 	ExtraSends int
-	Frames     []int
-	Payloads   []decode.PayloadType
-	Notifies   []uint16
+	// Frames are the frame numbers of the copies in SendTimes, in step
+	// with it.
+	Frames   []int
+	Payloads []decode.PayloadType
+	Notifies []uint16
 	// IDs are the unencrypted identification payloads (IKEv1 ID in
 	// aggressive and quick mode, IKEv2 IDi/IDr outside SK), their data
 	// cut to maxIDData bytes. The bytes are the peer's: escape them.

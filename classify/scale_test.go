@@ -2,6 +2,7 @@ package classify
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,8 +68,29 @@ func TestRetransmitFloodLinear(t *testing.T) {
 		t.Fatalf("%d SAs, want 1", len(res))
 	}
 	x := res[0].Exchanges[0]
-	if len(x.Messages) != 1 || x.Messages[0].Retransmissions() != n-1 || len(x.Messages[0].SendTimes) > 64 {
-		t.Errorf("%d messages, %d retransmissions, %d send times kept", len(x.Messages), x.Messages[0].Retransmissions(), len(x.Messages[0].SendTimes))
+	m := x.Messages[0]
+	if len(x.Messages) != 1 || m.Retransmissions() != n-1 || len(m.SendTimes) > 64 || len(m.Frames) != len(m.SendTimes) {
+		t.Errorf("%d messages, %d retransmissions, %d send times and %d frames kept", len(x.Messages), m.Retransmissions(), len(m.SendTimes), len(m.Frames))
+	}
+	// The last copy kept is the latest, with its frame.
+	if last := len(m.Frames) - 1; m.Frames[last] != n || !m.SendTimes[last].Equal(t0.Add((n-1)*time.Millisecond)) {
+		t.Errorf("last copy kept: frame %d at %v", m.Frames[last], m.SendTimes[last])
+	}
+	// The texts count every copy, not the ones kept.
+	var texts []string
+	for _, e := range res[0].Verdict.Evidence {
+		texts = append(texts, e.Text)
+	}
+	texts = append(texts, res[0].Verdict.Hints...)
+	all := strings.Join(texts, "\n")
+	for _, want := range []string{"sent 100000 time(s)", "100000 sends over", "sent 100000 times over", "schedule of the first 63 and the last: "} {
+		if !strings.Contains(all, want) {
+			t.Errorf("verdict texts lack %q:\n%s", want, all)
+		}
+	}
+	u := res[0].Verdict.Unanswered
+	if u == nil || u.Sends != n || len(u.Frames) != len(u.Times) || u.Frames[len(u.Frames)-1] != n {
+		t.Errorf("verdict's unanswered request: %+v", u)
 	}
 	// 100 s of capture: at most a look per second, and one at the end.
 	if tr.work.idleChecks > 110 {

@@ -396,11 +396,14 @@ func (t *Tracker) addMessage(sa *SA, in Input, dir Dir) {
 	if prev := msgRetransmit(x, m, dir); prev != nil {
 		if len(prev.SendTimes) < maxSendTimes {
 			prev.SendTimes = append(prev.SendTimes, in.Time)
+			prev.Frames = append(prev.Frames, in.Frame)
 		} else {
-			prev.SendTimes[len(prev.SendTimes)-1] = in.Time // keep the latest
+			// Keep the latest in the last place: a retransmission storm
+			// costs no memory.
+			prev.SendTimes[len(prev.SendTimes)-1] = in.Time
+			prev.Frames[len(prev.Frames)-1] = in.Frame
 			prev.ExtraSends++
 		}
-		prev.Frames = append(prev.Frames, in.Frame)
 		if prev.Retransmissions() == 1 {
 			t.event(sa, Event{Type: "retransmitted", Frame: in.Frame, Time: in.Time,
 				Text: x.Name + " " + dir.String() + " message retransmitted"})

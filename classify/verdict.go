@@ -383,7 +383,7 @@ func (t *Tracker) judge(sa *SA, final bool) Verdict {
 		v.Class = DeadPeer
 		v.Final = final && (t.now.Sub(sa.lastSeen) > t.cfg.GiveUp || lastRanOut(sa, unanswered, t.now))
 		for _, m := range unanswered {
-			ev(m.Frame, m.Time, "request sent "+itoa(len(m.SendTimes))+" time(s), never answered")
+			ev(m.Frame, m.Time, "request sent "+itoa(m.Retransmissions()+1)+" time(s), never answered")
 		}
 		v.Summary = "the established SA stopped getting answers from the peer"
 		m := latestSent(unanswered)
@@ -517,7 +517,7 @@ func (t *Tracker) pendingEvidence(sa *SA, p pending, ev func(int, time.Time, str
 		if m.Encrypted {
 			text += ", encrypted"
 		}
-		text += ") sent " + itoa(len(m.SendTimes)) + " time(s)"
+		text += ") sent " + itoa(m.Retransmissions()+1) + " time(s)"
 		if r := m.Retransmissions(); r > 0 {
 			text += ", last at +" + dur(m.lastSend().Sub(sa.Started))
 		}
@@ -1110,8 +1110,12 @@ func classForCode(code uint32, phase int) Class {
 func noResponseHints(sa *SA, p pending) []string {
 	h := []string{"nothing came back from " + sa.Responder.String() + ": check that the peer is up and listening on UDP 500/4500 and that no firewall on the path drops IKE"}
 	if m := firstMsg(p.x); m != nil && m.Retransmissions() > 0 {
-		h = append(h, "the first message was sent "+itoa(len(m.SendTimes))+" times over "+dur(m.lastSend().Sub(m.SendTimes[0]))+
-			"; schedule: "+schedule(m.SendTimes))
+		sched := "; schedule: "
+		if m.ExtraSends > 0 {
+			sched = "; schedule of the first " + itoa(len(m.SendTimes)-1) + " and the last: "
+		}
+		h = append(h, "the first message was sent "+itoa(m.Retransmissions()+1)+" times over "+dur(m.lastSend().Sub(m.SendTimes[0]))+
+			sched+schedule(m.SendTimes))
 	}
 	return h
 }
