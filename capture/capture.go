@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/google/gopacket/layers"
@@ -310,6 +311,9 @@ func (s *fileSource) openPcap() error {
 	// every byte was copied once more (a tenth of analyze's CPU time).
 	held, _ := s.br.Peek(s.br.Buffered())
 	s.pf = newPrefetcher(io.MultiReader(bytes.NewReader(bytes.Clone(held)), s.raw))
+	// A source dropped without Close must not leave the read-ahead
+	// goroutine behind (it holds the file, not the source).
+	runtime.AddCleanup(s, (*prefetcher).close, s.pf)
 	s.br = nil
 	s.pkt.LinkType = rd.LinkType()
 	s.pkt.Link = rawLink

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -930,4 +931,29 @@ func FuzzOpenReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDroppedSourceStopsReadAhead: a source that is never closed does not
+// leave its read-ahead goroutine blocked forever once it is garbage.
+func TestDroppedSourceStopsReadAhead(t *testing.T) {
+	ps := make([]tpkt, 3000)
+	for i := range ps {
+		ps[i] = tpkt{t: t0.Add(time.Duration(i) * time.Millisecond), data: mkData(1400, byte(i))}
+	}
+	b, _ := buildPcap(t, false, layers.LinkTypeEthernet, ps) // 4 MB: more than the read-ahead holds
+	before := runtime.NumGoroutine()
+	func() {
+		s := mustOpen(t, "dropped.pcap", b)
+		if _, err := s.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	for range 200 {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+	}
+	t.Fatalf("%d goroutines, %d before the source was opened", runtime.NumGoroutine(), before)
 }
