@@ -135,8 +135,8 @@ type checkHeap []*SA
 func (h checkHeap) Len() int { return len(h) }
 func (h checkHeap) Less(i, j int) bool {
 	a, b := h[i], h[j]
-	if !a.links.checkAt.Equal(b.links.checkAt) {
-		return a.links.checkAt.Before(b.links.checkAt)
+	if c := a.links.checkAt.Compare(b.links.checkAt); c != 0 {
+		return c < 0
 	}
 	return a.ID < b.ID
 }
