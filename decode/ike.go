@@ -742,18 +742,9 @@ func (m *Message) parseProposals(sa *SA, c cursor, saName string) error {
 		if n >= maxProposals {
 			return errAt(path.String(), c.off, ErrTooMany)
 		}
-		start := c.off
-		var more, resv uint8
-		var length uint16
-		if !c.u8(&more) || !c.u8(&resv) || !c.u16(&length) {
-			return errAt(path.String(), start, ErrTruncated)
-		}
-		if length < 8 {
-			return errAt(path.String(), start+2, ErrBadLength)
-		}
-		pc, ok := c.sub(int(length) - 4)
-		if !ok {
-			return errAt(path.String(), start+2, ErrTruncated)
+		more, pc, err := substructure(&c, path)
+		if err != nil {
+			return err
 		}
 		var pr Proposal
 		var spiSize uint8
@@ -766,7 +757,7 @@ func (m *Message) parseProposals(sa *SA, c cursor, saName string) error {
 			return errAt(path.String(), pc.off, ErrTruncated)
 		}
 		pr.SPI = clone(spi)
-		err := m.parseTransforms(&pr, pc, path)
+		err = m.parseTransforms(&pr, pc, path)
 		sa.Proposals = append(sa.Proposals, pr)
 		if err != nil {
 			return err
@@ -781,6 +772,27 @@ func (m *Message) parseProposals(sa *SA, c cursor, saName string) error {
 	return nil
 }
 
+// substructure reads the header that proposals and transforms share
+// (RFC 2408 §3.5 and §3.6, RFC 7296 §3.3.1 and §3.3.2): last-substructure
+// flag, reserved, length. It returns the flag and the rest of the
+// substructure, and moves c past it.
+func substructure(c *cursor, path loc) (more uint8, body cursor, err error) {
+	start := c.off
+	var resv uint8
+	var length uint16
+	if !c.u8(&more) || !c.u8(&resv) || !c.u16(&length) {
+		return 0, cursor{}, errAt(path.String(), start, ErrTruncated)
+	}
+	if length < 8 {
+		return 0, cursor{}, errAt(path.String(), start+2, ErrBadLength)
+	}
+	body, ok := c.sub(int(length) - 4)
+	if !ok {
+		return 0, cursor{}, errAt(path.String(), start+2, ErrTruncated)
+	}
+	return more, body, nil
+}
+
 func (m *Message) parseTransforms(pr *Proposal, c cursor, ppath loc) error {
 	for n := 0; c.len() > 0; n++ {
 		path := ppath
@@ -788,18 +800,9 @@ func (m *Message) parseTransforms(pr *Proposal, c cursor, ppath loc) error {
 		if n >= maxTransforms {
 			return errAt(path.String(), c.off, ErrTooMany)
 		}
-		start := c.off
-		var more, resv uint8
-		var length uint16
-		if !c.u8(&more) || !c.u8(&resv) || !c.u16(&length) {
-			return errAt(path.String(), start, ErrTruncated)
-		}
-		if length < 8 {
-			return errAt(path.String(), start+2, ErrBadLength)
-		}
-		tc, ok := c.sub(int(length) - 4)
-		if !ok {
-			return errAt(path.String(), start+2, ErrTruncated)
+		more, tc, err := substructure(&c, path)
+		if err != nil {
+			return err
 		}
 		var t Transform
 		if m.Major == 1 {
