@@ -1,5 +1,7 @@
 package report
 
+import "bytes"
+
 // appendIndented appends compact JSON src (as json.Marshal writes it: no
 // white space outside strings) to dst, indented as json.Indent(dst, src,
 // prefix, indent) would: each element on a line of its own that starts
@@ -9,34 +11,63 @@ package report
 // (issue 12); src here is already known to be valid, so only strings need
 // tracking. FuzzAppendIndented compares the two.
 func appendIndented(dst, src []byte, prefix, indent string) []byte {
+	// pad is a newline, the prefix and enough indents for most depths.
+	const deep = 16
+	pad := make([]byte, 0, 1+len(prefix)+deep*len(indent))
+	pad = append(append(pad, '\n'), prefix...)
+	for range deep {
+		pad = append(pad, indent...)
+	}
 	depth := 0
 	newline := func() {
-		dst = append(dst, '\n')
-		dst = append(dst, prefix...)
+		if depth <= deep && depth >= 0 {
+			dst = append(dst, pad[:1+len(prefix)+depth*len(indent)]...)
+			return
+		}
+		dst = append(dst, pad[:1+len(prefix)]...)
 		for range depth {
 			dst = append(dst, indent...)
 		}
 	}
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch c {
+	for i := 0; i < len(src); {
+		// Numbers, literals and the like go through as they are.
+		j := i
+		for j < len(src) && !jsonSyntax[src[j]] {
+			j++
+		}
+		dst = append(dst, src[i:j]...)
+		if i = j; i == len(src) {
+			break
+		}
+		switch c := src[i]; c {
 		case '"':
-			// Copy the string through its closing quote.
-			j := i + 1
-			for j < len(src) && src[j] != '"' {
-				if src[j] == '\\' {
-					j++
+			// Up to the closing quote: the first one not escaped, that is
+			// not preceded by an odd run of backslashes.
+			end := len(src)
+			for k := i + 1; k < len(src); {
+				q := bytes.IndexByte(src[k:], '"')
+				if q < 0 {
+					break
 				}
-				j++
+				k += q
+				b := 0
+				for k-1-b > i && src[k-1-b] == '\\' {
+					b++
+				}
+				if b%2 == 0 {
+					end = k + 1
+					break
+				}
+				k++
 			}
-			j = min(j+1, len(src))
-			dst = append(dst, src[i:j]...)
-			i = j - 1
+			dst = append(dst, src[i:end]...)
+			i = end
+			continue
 		case '{', '[':
 			dst = append(dst, c)
 			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
 				dst = append(dst, src[i+1])
-				i++
+				i += 2
 				continue
 			}
 			depth++
@@ -50,9 +81,11 @@ func appendIndented(dst, src []byte, prefix, indent string) []byte {
 			newline()
 		case ':':
 			dst = append(dst, ':', ' ')
-		default:
-			dst = append(dst, c)
 		}
+		i++
 	}
 	return dst
 }
+
+// jsonSyntax marks the bytes appendIndented acts on.
+var jsonSyntax = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true, ',': true, ':': true}
