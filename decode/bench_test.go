@@ -226,8 +226,20 @@ func TestDecodeAllocs(t *testing.T) {
 		{"udp-dns", allocFrame(t, eth(layers.EthernetTypeIPv4), v4, udp(v4, 40000, 53), gopacket.Payload(dns)), decode.KindOther},
 		{"esp-ipv6", allocFrame(t, eth(layers.EthernetTypeIPv6), v6, gopacket.Payload(esp)), decode.KindESP},
 	}
-	d := decode.NewDecoder()
 	ts := time.Date(2024, 3, 12, 9, 0, 0, 0, time.UTC)
+	// gopacket's general path too: it takes the frames the fast path
+	// hands back.
+	general := decode.NewDecoder()
+	decode.GeneralOnly(general)
+	for _, tc := range cases {
+		t.Run(tc.name+"/general", func(t *testing.T) {
+			general.Decode(decode.LinkEthernet, tc.data, ts, 1) // warm-up
+			if allocs := testing.AllocsPerRun(100, func() { general.Decode(decode.LinkEthernet, tc.data, ts, 1) }); allocs != 0 {
+				t.Errorf("%s: %v allocations per Decode, want 0", tc.name, allocs)
+			}
+		})
+	}
+	d := decode.NewDecoder()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := d.Decode(decode.LinkEthernet, tc.data, ts, 1) // warm-up

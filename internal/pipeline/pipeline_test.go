@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"io"
 	"runtime"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/ikescope/ikescope/capture"
 	"github.com/ikescope/ikescope/classify"
+	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/internal/synth"
 )
 
@@ -156,5 +158,55 @@ func TestPipelineCounts(t *testing.T) {
 	sas := tr.Results()
 	if len(sas) != 1 || sas[0].Verdict.Class != classify.Established {
 		t.Errorf("results: %d SAs", len(sas))
+	}
+}
+
+// TestFeedAllocs: once its flow is known, an ESP packet costs no
+// allocation through the whole pipeline (decode and tracking), and neither
+// does a packet that is not IKE or ESP.
+func TestFeedAllocs(t *testing.T) {
+	src := synthSource(t, synth.Options{Packets: 30000, Seed: 9})
+	pl := New(classify.NewTracker(classify.DefaultConfig()))
+	var (
+		last  time.Time
+		kinds = map[decode.Kind][][]byte{}
+	)
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl.Feed(p)
+		last = p.Time
+		if k := pl.dec.Decode(p.Link, p.Data, p.Time, p.Frame).Kind; k == decode.KindESP || k == decode.KindOther {
+			if len(kinds[k]) < 20 {
+				kinds[k] = append(kinds[k], bytes.Clone(p.Data))
+			}
+		}
+	}
+	for _, k := range []decode.Kind{decode.KindESP, decode.KindOther} {
+		if len(kinds[k]) == 0 {
+			t.Fatalf("no %v packets in the synthetic capture", k)
+		}
+		for i, data := range kinds[k] {
+			p := &capture.Packet{Link: decode.LinkEthernet, Data: data, CapLen: len(data), Length: len(data), Frame: 1000000 + i}
+			// Within one second of capture time: the once-a-second expiry
+			// is not per-packet work.
+			last = last.Add(time.Microsecond)
+			p.Time = last
+			pl.Feed(p) // a new flow may allocate
+			allocs := testing.AllocsPerRun(50, func() {
+				last = last.Add(time.Microsecond)
+				p.Time = last
+				pl.Feed(p)
+			})
+			if allocs != 0 {
+				t.Errorf("%v packet %d: %v allocations per Feed, want 0", k, i, allocs)
+			}
+			last = last.Add(2 * time.Second) // the next packet's expiry falls outside the measurement
+		}
 	}
 }
