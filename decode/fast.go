@@ -11,7 +11,8 @@ import (
 // The fast path.
 //
 // Most packets of a capture are plain Ethernet (with or without 802.1Q
-// tags), IPv4 without options or IPv6 without extension headers, and UDP,
+// tags), Linux cooked (tcpdump -i any) or raw IP, then IPv4 without
+// options or IPv6 without extension headers, and UDP,
 // TCP or ESP. For those, walking gopacket's DecodingLayerParser (a
 // container lookup, an interface call and a NextLayerType per layer) was
 // most of the decoding time on a 1M-packet capture (issue 12). fast reads
@@ -31,13 +32,42 @@ import (
 // On false, d.f may hold partial results and must be reset; nothing else
 // was changed that the general path depends on.
 func (d *Decoder) fast(link uint32, data []byte) bool {
-	if link != LinkEthernet || len(data) < 14 {
+	f := &d.f
+	var (
+		etype uint16 // EtherType of what follows the link header
+		l3    []byte
+	)
+	switch link {
+	case LinkEthernet:
+		if len(data) < 14 {
+			return false
+		}
+		etype, l3 = binary.BigEndian.Uint16(data[12:14]), data[14:]
+		f.Layers = append(f.Layers, layers.LayerTypeEthernet)
+	case LinkLinuxSLL: // tcpdump -i any, libpcap before 1.10
+		if len(data) < 16 || binary.BigEndian.Uint16(data[4:6]) > 8 {
+			return false
+		}
+		etype, l3 = binary.BigEndian.Uint16(data[14:16]), data[16:]
+		f.Layers = append(f.Layers, layers.LayerTypeLinuxSLL)
+	case LinkLinuxSLL2: // tcpdump -i any, libpcap 1.10 and later
+		if len(data) < 20 {
+			return false
+		}
+		etype, l3 = binary.BigEndian.Uint16(data[0:2]), data[20:]
+		f.Layers = append(f.Layers, LayerTypeLinuxSLL2)
+	case LinkRaw, LinkIPv4, LinkIPv6: // tun devices, "any" with SOCK_DGRAM
+		if len(data) == 0 {
+			return false
+		}
+		// The version nibble chooses, as firstLayer does.
+		etype, l3 = uint16(layers.EthernetTypeIPv4), data
+		if link == LinkIPv6 || (link == LinkRaw && data[0]>>4 == 6) {
+			etype = uint16(layers.EthernetTypeIPv6)
+		}
+	default:
 		return false
 	}
-	f := &d.f
-	etype := binary.BigEndian.Uint16(data[12:14])
-	l3 := data[14:]
-	f.Layers = append(f.Layers, layers.LayerTypeEthernet)
 	for etype == uint16(layers.EthernetTypeDot1Q) {
 		if len(l3) < 4 {
 			return false

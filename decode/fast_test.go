@@ -3,6 +3,7 @@ package decode_test
 import (
 	"encoding/binary"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,10 +77,29 @@ func TestFastPathSameFrame(t *testing.T) {
 	udp0 := ethernet(ipv4UDP(1, 0, false, 500, 500, ike, true))
 	binary.BigEndian.PutUint16(udp0[14+20+4:], 0)
 	marker := ethernet(ipv4UDP(1, 0, false, 4500, 4500, []byte{0, 0, 0, 0}, true))
-	for _, b := range [][]byte{qinq, trailer, udp0, marker} {
-		for _, v := range variants(b) {
-			p.check(t, decode.LinkEthernet, v, time.Unix(1700000000, 0), 1)
+	// The same IKE packet behind a Linux cooked header (v1 and v2) and as
+	// raw IP.
+	sll := append([]byte{0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0}, ip...)
+	sll2 := append([]byte{0x08, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0}, ip...)
+	hand := []struct {
+		link uint32
+		b    []byte
+	}{
+		{decode.LinkEthernet, qinq}, {decode.LinkEthernet, trailer}, {decode.LinkEthernet, udp0},
+		{decode.LinkEthernet, marker}, {decode.LinkLinuxSLL, sll}, {decode.LinkLinuxSLL2, sll2},
+		{decode.LinkRaw, ip}, {decode.LinkIPv4, ip},
+	}
+	for _, h := range hand {
+		for _, v := range variants(h.b) {
+			p.check(t, h.link, v, time.Unix(1700000000, 0), 1)
 			inputs++
+		}
+	}
+	// Each hand-made shape is one the fast path takes itself.
+	for _, h := range hand {
+		d := decode.NewDecoder()
+		if d.Decode(h.link, h.b, time.Unix(1700000000, 0), 1); decode.FastFrames(d) != 1 {
+			t.Errorf("link %d %x: not taken by the fast path", h.link, h.b)
 		}
 	}
 	// The comparison means something only if the fast path took most of
@@ -93,16 +113,22 @@ func TestFastPathSameFrame(t *testing.T) {
 	t.Logf("%d inputs, %d by the fast path", inputs, decode.FastFrames(p.fast))
 }
 
+// fastLinks are the link types FuzzFastPath tries: the fast path's own and
+// two it leaves to the general path.
+var fastLinks = []uint32{decode.LinkEthernet, decode.LinkLinuxSLL, decode.LinkLinuxSLL2, decode.LinkRaw,
+	decode.LinkIPv4, decode.LinkIPv6, decode.LinkNull, decode.LinkPPP}
+
 func FuzzFastPath(f *testing.F) {
 	seen := map[string]bool{}
 	for _, fr := range seedFrames() {
-		if fr.Link == decode.LinkEthernet && !seen[string(fr.Data)] {
+		i := slices.Index(fastLinks, fr.Link)
+		if i >= 0 && !seen[string(fr.Data)] {
 			seen[string(fr.Data)] = true
-			f.Add(fr.Data)
+			f.Add(uint8(i), fr.Data)
 		}
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
+	f.Fuzz(func(t *testing.T, link uint8, b []byte) {
 		p := newPathPair()
-		p.check(t, decode.LinkEthernet, b, time.Unix(1700000000, 0), 1)
+		p.check(t, fastLinks[int(link)%len(fastLinks)], b, time.Unix(1700000000, 0), 1)
 	})
 }
