@@ -13,11 +13,11 @@
 # queued, taken from its CPU time (/proc/PID/stat, in 10 ms ticks) which
 # stops growing then, gives the rate. The buffer must hold the capture
 # with room to spare: the defaults are 1 GiB for mix-1m and 512 MiB for
-# flood-esp, which the ring fills to about half and two fifths. (A
+# flood-esp, which fill the ring to 36 % and 42 % (365 and 214 MiB). (A
 # TPACKET_V3 ring more than three quarters full can lose a packet now and
 # then without being full: the kernel's lockless room check in tpacket_rcv
 # races with a block being handed over on another CPU. With flood-esp in
-# 256 MiB, 83 % full, 1 or 2 of the million were lost in 3 runs of 5.) The
+# 256 MiB, 84 % full, 1 or 2 of the million were lost in 3 runs of 5.) The
 # ring is allocated and zeroed when the capture starts, which takes a
 # second or two of system time at these sizes. Nothing leaves the
 # namespaces made here; the captures use documentation addresses only.
