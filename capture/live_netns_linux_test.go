@@ -164,10 +164,13 @@ func (v *veth) send(t *testing.T, frame []byte) {
 	}
 }
 
-// open starts a capture on B's end of the veth.
+// open starts a capture in B, on B's end of the veth unless opt names
+// another interface.
 func (v *veth) open(t *testing.T, opt LiveOptions) *afPacket {
 	t.Helper()
-	opt.Interface = v.ifB
+	if opt.Interface == "" {
+		opt.Interface = v.ifB
+	}
 	var src LiveSource
 	err := inNetns(v.nsB, func() error {
 		var err error
@@ -466,6 +469,38 @@ func TestLiveInterfaceDown(t *testing.T) {
 				}
 			case <-time.After(30 * time.Second): // a safety net, not a timing assertion
 				t.Fatal("Next still waiting after the interface went down")
+			}
+		})
+	}
+}
+
+// TestLiveAny captures on "any" (a SOCK_DGRAM socket: packets start at
+// the IP header, link type raw): every frame's IP packet comes out whole
+// and in order, on the ring as with recvmmsg.
+func TestLiveAny(t *testing.T) {
+	v := newVeth(t)
+	for _, ring := range []bool{true, false} {
+		t.Run(map[bool]string{true: "ring", false: "recvmmsg"}[ring], func(t *testing.T) {
+			s := openPath(t, v, LiveOptions{Interface: AnyInterface}, ring)
+			if s.Link() != LinkRaw {
+				t.Fatalf("link type %d, want raw (%d)", s.Link(), LinkRaw)
+			}
+			var want [][]byte
+			for i := range 50 {
+				f := ikeFrame(t, 60+i*29, uint32(i), false)
+				v.send(t, f)
+				v.send(t, ikeFrame(t, 100, uint32(i), true))
+				want = append(want, f[14:])
+			}
+			got := readN(t, s, len(want))
+			if len(got) != len(want) {
+				t.Fatalf("captured %d packets, want %d", len(got), len(want))
+			}
+			for i, p := range got {
+				if !bytes.Equal(p.Data, want[i]) || p.Length != len(want[i]) || p.Link != LinkRaw {
+					t.Fatalf("packet %d: %d bytes (length %d, link %d) %x\nwant %d bytes %x", i, len(p.Data), p.Length, p.Link,
+						head(p.Data), len(want[i]), head(want[i]))
+				}
 			}
 		})
 	}
