@@ -3,8 +3,9 @@ package capture
 // Live capture: one interface, packets as they arrive.
 //
 // The default build is pure Go: on Linux it reads an AF_PACKET socket
-// (live_linux.go) with the kernel filter of live_filter.go attached; other
-// systems have no live capture (live_other.go). Built with -tags libpcap it
+// through a TPACKET_V3 ring mapped into memory (live_linux.go,
+// live_ring_linux.go) with the kernel filter of live_filter.go attached;
+// other systems have no live capture (live_other.go). Built with -tags libpcap it
 // uses gopacket/pcap instead (live_pcap.go), which adds tcpdump filter
 // expressions and the platforms libpcap supports.
 
@@ -21,9 +22,10 @@ const (
 	// enough for any IP datagram with its link header, GSO included.
 	DefaultSnaplen = 262144
 	// DefaultBufferSize is the default kernel buffer for packets waiting to
-	// be read (16 MiB: about 7000 full-size frames, or a few seconds of a
-	// busy gateway's IKE and ESP should the analysis fall behind).
-	DefaultBufferSize = 16 << 20
+	// be read: 32 MiB, the size of the TPACKET_V3 ring (about 140 000 ESP
+	// packets of 150 bytes, or 21 000 full-size frames; see live_linux.go for
+	// how long that lasts).
+	DefaultBufferSize = 32 << 20
 	// DefaultReadTimeout is how long Next waits for a packet before it
 	// returns ErrTimeout.
 	DefaultReadTimeout = 100 * time.Millisecond
@@ -51,7 +53,11 @@ var (
 type LiveOptions struct {
 	Interface string // interface name; "any" for all (Linux)
 	Snaplen   int    // bytes kept per packet (DefaultSnaplen)
-	// BufferSize is the kernel buffer in bytes (DefaultBufferSize).
+	// BufferSize is the kernel buffer in bytes (DefaultBufferSize). In the
+	// pure-Go build on Linux it is the size of the TPACKET_V3 ring, rounded
+	// up to whole blocks of 512 KiB, at least 4 of them; the socket's
+	// receive buffer where no ring could be set up; libpcap's buffer in the
+	// libpcap build.
 	BufferSize int
 	// NoPromisc leaves the interface out of promiscuous mode.
 	NoPromisc bool
@@ -88,8 +94,12 @@ func (o *LiveOptions) defaults() {
 
 // LiveSource is a live capture. Next returns ErrTimeout when nothing came
 // within the read timeout; Packet.Frame counts the packets read (from 1)
-// and Packet.Source is 0. Next, LiveStats and Close must be called from one
-// goroutine.
+// and Packet.Source is 0. Packet.Data is valid until the next call to Next
+// or Close (it may point into memory shared with the kernel). Next,
+// LiveStats and Close must be called from one goroutine; the pure-Go
+// source on Linux also lets Close be called from another goroutine while
+// Next waits: Next then returns io.EOF, at once with the ring, within the
+// read timeout without it.
 type LiveSource interface {
 	Source
 	// Link is the link type of every packet (LINKTYPE_* number).
@@ -100,6 +110,10 @@ type LiveSource interface {
 	Filter() string
 	// LiveStats returns the counters since the capture started.
 	LiveStats() (LiveStats, error)
+	// Method says how packets are read, for people: "TPACKET_V3 ring
+	// (32 MiB: 64 blocks of 512 KiB)", or "recvmmsg" and why there is no
+	// ring, or "libpcap".
+	Method() string
 }
 
 // LiveStats are the capture's counters, from the kernel or libpcap.
@@ -112,6 +126,10 @@ type LiveStats struct {
 	// IfDropped counts the packets the interface or driver dropped, where
 	// known (libpcap only).
 	IfDropped uint64
+	// Freezes counts the times the kernel found the ring full and stopped
+	// filling it until a block was given back (TPACKET_V3 freeze_q_cnt;
+	// pure-Go build with the ring only).
+	Freezes uint64
 }
 
 // OpenLive starts a live capture with opt.

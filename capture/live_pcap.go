@@ -120,6 +120,9 @@ func (s *pcapLive) Link() uint32   { return s.link }
 func (s *pcapLive) Snaplen() int   { return s.snaplen }
 func (s *pcapLive) Filter() string { return s.filter }
 
+// Method implements LiveSource.
+func (s *pcapLive) Method() string { return pcap.Version() }
+
 // Close implements Source.
 func (s *pcapLive) Close() error {
 	if s.closed {

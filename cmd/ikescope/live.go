@@ -262,6 +262,10 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 	warn(stderr, "listening on "+*iface+", link-type "+linkName(src.Link())+", snapshot length "+strconv.Itoa(src.Snaplen())+
 		" bytes, filter: "+src.Filter())
+	if *verbose {
+		// How packets are read, and why not through the ring when not.
+		warn(stderr, "capture: "+src.Method())
+	}
 
 	status := r.loop(sigs, *count, *statsEvery)
 	r.finish()
@@ -502,6 +506,9 @@ func (r *liveRun) summaryText() {
 	w.WriteString("  capture: " + u64(r.cstats.Received) + " received by the filter, " + u64(r.cstats.Dropped) + " dropped")
 	if r.cstats.IfDropped > 0 {
 		w.WriteString(", " + u64(r.cstats.IfDropped) + " dropped by the interface")
+	}
+	if r.cstats.Freezes > 0 {
+		w.WriteString(" (the ring was full " + u64(r.cstats.Freezes) + " times)")
 	}
 	w.WriteString("\n  verdicts: " + strconv.Itoa(r.verdicts) + classCounts(r.byClass) + "\n")
 	w.WriteString("  evicted: " + strconv.Itoa(r.tr.Evicted) + " (--max-sas " + strconv.Itoa(r.maxSAs) + ")\n")

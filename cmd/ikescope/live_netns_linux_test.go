@@ -609,6 +609,15 @@ func TestLiveNetns(t *testing.T) {
 	if strings.Index(vo, "event retransmitted") > strings.Index(vo, "verdict: ESTABLISHED") {
 		t.Errorf("event after the verdict:\n%s", vo)
 	}
+	// -v says how packets are read: the pure-Go build through the
+	// TPACKET_V3 ring, libpcap in the libpcap build.
+	wantMethod := "ikescope: capture: TPACKET_V3 ring ("
+	if len(buildTags) > 0 {
+		wantMethod = "ikescope: capture: libpcap"
+	}
+	if !strings.Contains(verbose.stderr(), wantMethod) {
+		t.Errorf("verbose stderr lacks %q:\n%s", wantMethod, verbose.stderr())
+	}
 	verbose.interrupt(t)
 
 	if code := j.interrupt(t); code != exitOK {

@@ -7,9 +7,13 @@
 # internal/bench/run.sh) with tcpreplay --topspeed into one end of a veth
 # pair inside two network namespaces made here, while `ikescope live` runs on
 # the other end pinned to one CPU core, and prints what tcpreplay sent, what
-# ikescope analysed and how many packets the kernel dropped. Nothing leaves
+# ikescope analysed, how many packets the kernel dropped, and ikescope's CPU
+# time (user + system), also per million packets analysed. Nothing leaves
 # the namespaces: the frames are injected at layer 2 into the veth and the
 # captures use only documentation addresses.
+#
+# IKESCOPE_BIN=PATH measures that binary (it must be named ikescope) instead
+# of building the working tree's, e.g. an older commit's for a comparison.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "live bench: must run as root (network namespaces)" >&2; exit 1; }
@@ -17,7 +21,8 @@ command -v tcpreplay >/dev/null || { echo "live bench: needs tcpreplay (apt-get 
 
 dir=/tmp/ikescope-bench
 mkdir -p "$dir/bin"
-CGO_ENABLED=0 go build -o "$dir/bin/ikescope" ./cmd/ikescope
+bin=${IKESCOPE_BIN:-$dir/bin/ikescope}
+[ -n "${IKESCOPE_BIN:-}" ] || CGO_ENABLED=0 go build -o "$bin" ./cmd/ikescope
 caps=("$@")
 if [ ${#caps[@]} -eq 0 ]; then
   [ -s "$dir/mix-1m.pcap" ] && [ -s "$dir/flood-esp.pcap" ] || bash internal/bench/run.sh -r 1 --no-tshark >/dev/null
@@ -39,10 +44,10 @@ for ns in "$A" "$B"; do ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable
 ip -n "$A" link set ikb0 mtu 9000 up
 ip -n "$B" link set ikb1 mtu 9000 up
 
-printf '%-28s %12s %12s %14s %12s %12s\n' capture sent sent_pps ikescope_pkts kernel_drops ikescope_cpu_s
+printf '%-28s %12s %12s %14s %12s %14s %16s\n' capture sent sent_pps ikescope_pkts kernel_drops ikescope_cpu_s cpu_s_per_mpkt
 for cap in "${caps[@]}"; do
   out="$dir/live.$(basename "$cap").out"
-  ip netns exec "$B" taskset -c 1 /usr/bin/time -o "$out.time" -f "%U %S" "$dir/bin/ikescope" live -i ikb1 --max-sas 100000 >"$out.verdicts" 2>"$out" &
+  ip netns exec "$B" taskset -c 1 /usr/bin/time -o "$out.time" -f "%U %S" "$bin" live -i ikb1 --max-sas 100000 >"$out.verdicts" 2>"$out" &
   pid=$!
   pids+=("$pid")
   sleep 1
@@ -55,6 +60,7 @@ for cap in "${caps[@]}"; do
   got=$(grep -oE '[0-9]+ packets' "$out" | head -1 | grep -oE '[0-9]+' || echo "?")
   drops=$(grep -oE '[0-9]+ dropped by kernel' "$out" | grep -oE '^[0-9]+' | head -1 || echo "?")
   cpu=$(awk '{print $1+$2}' "$out.time" 2>/dev/null || echo "-")
-  printf '%-28s %12s %12s %14s %12s %12s\n' "$(basename "$cap")" "$sent" "${pps% pps}" "$got" "$drops" "$cpu"
+  per=$(awk -v c="$cpu" -v n="$got" 'BEGIN { if (n > 0) printf "%.2f", c / n * 1e6; else print "-" }')
+  printf '%-28s %12s %12s %14s %12s %14s %16s\n' "$(basename "$cap")" "$sent" "${pps% pps}" "$got" "$drops" "$cpu" "$per"
   echo "  ikescope's summary: $out" >&2
 done
