@@ -434,9 +434,10 @@ func (s *afPacket) Method() string { return s.method }
 // within the read timeout with recvmmsg), then closes.
 func (s *afPacket) Close() error {
 	if s.closing.Swap(true) {
-		// Closed already, or another Close is under way: wait for it.
+		// Closed already, or another Close is under way: wait for it
+		// (it holds the lock until it is done).
 		s.mu.Lock()
-		s.mu.Unlock()
+		defer s.mu.Unlock()
 		return nil
 	}
 	if s.ring != nil {
