@@ -186,9 +186,10 @@ type ESPStats struct {
 	FirstFrame  int
 	LastFrame   int
 	LastSeq     uint32
-	SeqGaps     uint64 // sequence numbers skipped
-	Dir         Dir    // relative to the IKE SA it is tied to
-	sa          *SA    // that IKE SA, while it is live
+	SeqGaps     uint64    // sequence numbers skipped
+	Dir         Dir       // relative to the IKE SA it is tied to
+	sa          *SA       // that IKE SA, while it is live
+	nextSPI     *ESPStats // the next flow with the same SPI (Tracker.esp)
 }
 
 // ChildSA is a phase-2 SA: an IKEv1 quick mode or the child of an IKEv2

@@ -71,13 +71,15 @@ type Tracker struct {
 	byPeers map[peerKey][]*SA
 	checks  checkHeap
 	dirty   []*SA
-	esp     map[espKey]*ESPStats
+	// esp holds the ESP flows by SPI: each entry heads a chain (through
+	// ESPStats.nextSPI) of the flows with that SPI, told apart by their
+	// addresses. SPIs are chosen at random by their receivers, so a chain
+	// is nearly always one flow long; a key of SPI alone hashes and
+	// compares faster than SPI and both addresses (issue 12).
+	esp map[uint32]*ESPStats
 	// espCache holds recently seen flows by SPI, in front of the map: the
-	// map lookup was most of the cost of an ESP packet (issue 12).
-	espCache [espCacheSize]struct {
-		k  espKey
-		st *ESPStats
-	}
+	// map lookup was most of the cost of an ESP packet.
+	espCache [espCacheSize]*ESPStats
 	nextID int
 	now    time.Time
 	// Emit receives each SA when its verdict is final (streaming); may be nil.
@@ -111,23 +113,50 @@ type Tracker struct {
 // espKey identifies an ESP flow. The addresses are kept as 16-byte arrays
 // (IPv4 mapped), not netip.Addr, whose zone pointer makes the map hash the
 // slow generic way: this lookup is made for every ESP packet.
-type espKey struct {
-	spi      uint32
-	src, dst [16]byte
-}
+const espCacheSize = 4096
 
-const espCacheSize = 1024
-
-// forgetESP drops a flow from the map and the cache.
-func (t *Tracker) forgetESP(k espKey) {
-	delete(t.esp, k)
-	if slot := &t.espCache[k.spi%espCacheSize]; slot.k == k {
-		slot.st = nil
+// lookupESP finds the flow of SPI spi from src to dst.
+func (t *Tracker) lookupESP(spi uint32, src, dst netip.Addr) *ESPStats {
+	slot := &t.espCache[spi%espCacheSize]
+	if st := *slot; st != nil && st.SPI == spi && st.Src.Addr() == src && st.Dst.Addr() == dst {
+		return st
 	}
+	for st := t.esp[spi]; st != nil; st = st.nextSPI {
+		if st.Src.Addr() == src && st.Dst.Addr() == dst {
+			*slot = st
+			return st
+		}
+	}
+	return nil
 }
 
-func espKeyOf(spi uint32, src, dst netip.Addr) espKey {
-	return espKey{spi: spi, src: src.As16(), dst: dst.As16()}
+// addESP records a new flow.
+func (t *Tracker) addESP(st *ESPStats) {
+	st.nextSPI = t.esp[st.SPI]
+	t.esp[st.SPI] = st
+	t.espCache[st.SPI%espCacheSize] = st
+}
+
+// forgetESP drops a flow from the map and the cache, if it is there.
+func (t *Tracker) forgetESP(st *ESPStats) {
+	if slot := &t.espCache[st.SPI%espCacheSize]; *slot == st {
+		*slot = nil
+	}
+	head := t.esp[st.SPI]
+	switch {
+	case head == st && st.nextSPI == nil:
+		delete(t.esp, st.SPI)
+	case head == st:
+		t.esp[st.SPI] = st.nextSPI
+	default:
+		for p := head; p != nil; p = p.nextSPI {
+			if p.nextSPI == st {
+				p.nextSPI = st.nextSPI
+				break
+			}
+		}
+	}
+	st.nextSPI = nil
 }
 
 // NewTracker returns a Tracker with the given limits.
@@ -135,7 +164,7 @@ func NewTracker(cfg Config) *Tracker {
 	if cfg.MaxSAs <= 0 {
 		cfg.MaxSAs = DefaultConfig().MaxSAs
 	}
-	return &Tracker{cfg: cfg, byISPI: map[uint64]*SA{}, byPeers: map[peerKey][]*SA{}, esp: map[espKey]*ESPStats{}, KeepDone: true}
+	return &Tracker{cfg: cfg, byISPI: map[uint64]*SA{}, byPeers: map[peerKey][]*SA{}, esp: map[uint32]*ESPStats{}, KeepDone: true}
 }
 
 // Input is one decoded frame with where it came from.
@@ -670,18 +699,10 @@ func (t *Tracker) phase1Done(sa *SA, in Input) {
 
 func (t *Tracker) observeESP(in Input) {
 	f := in.F
-	k := espKeyOf(f.ESP.SPI, f.Src.Addr(), f.Dst.Addr())
-	slot := &t.espCache[k.spi%espCacheSize]
-	st := slot.st
-	if st == nil || slot.k != k {
-		st = t.esp[k]
-		if st != nil {
-			slot.k, slot.st = k, st
-		}
-	}
+	st := t.lookupESP(f.ESP.SPI, f.Src.Addr(), f.Dst.Addr())
 	if st == nil {
 		st = &ESPStats{SPI: f.ESP.SPI, Src: f.Src, Dst: f.Dst, NATT: f.NATT, First: in.Time, FirstFrame: in.Frame}
-		t.esp[k] = st
+		t.addESP(st)
 		if sa := t.saForESP(f); sa != nil {
 			st.Dir = I2R
 			if f.Src.Addr() == sa.Responder.Addr() {
@@ -822,7 +843,7 @@ func (t *Tracker) finalize(sa *SA, final bool) {
 		delete(t.byISPI, sa.InitSPI)
 	}
 	for _, st := range sa.ESP {
-		t.forgetESP(espKeyOf(st.SPI, st.Src.Addr(), st.Dst.Addr()))
+		t.forgetESP(st)
 	}
 	if t.Emit != nil {
 		t.Emit(sa)
@@ -1026,10 +1047,7 @@ func (t *Tracker) expireOrphans() {
 	keep := t.orphanESP[:0]
 	for _, st := range t.orphanESP {
 		if t.now.Sub(st.Last) > t.cfg.GiveUp {
-			k := espKeyOf(st.SPI, st.Src.Addr(), st.Dst.Addr())
-			if t.esp[k] == st {
-				t.forgetESP(k)
-			}
+			t.forgetESP(st)
 			if !t.KeepDone {
 				continue
 			}
