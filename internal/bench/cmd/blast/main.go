@@ -27,7 +27,11 @@
 // -duration, or on SIGINT or SIGTERM, whichever comes first. It prints,
 // on standard output, the frames and bytes sent, the time taken, the rate,
 // the send errors, and its own CPU time. A send that fails with ENOBUFS or
-// EAGAIN is counted and tried again; any other error ends the run.
+// EAGAIN (the device had no room: a veth whose peer's NAPI queue is full)
+// is counted and tried again, and so is a sendmmsg call that sent fewer
+// frames than it was given ("short": a later frame failed, and sendmmsg
+// does not say why); any other error ends the run. Frames are never
+// skipped, so the receiver sees the capture's frames in order.
 //
 // Frames shorter than an Ethernet header or longer than the interface's
 // MTU allows (plus the 14-byte header) are not sent, and are counted when
@@ -88,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.method, "method", "mmsg", "send with `mmsg` (sendmmsg) or ring (TPACKET_V2 TX ring)")
 	fs.IntVar(&o.batch, "batch", 128, "send up to `N` frames a system call (1 to 1024)")
 	fs.BoolVar(&o.bypass, "qdisc-bypass", true, "set PACKET_QDISC_BYPASS")
-	fs.DurationVar(&o.slice, "slice", time.Millisecond, "with -pps below batch x 1/slice, send what one `slice` holds at a time")
+	fs.DurationVar(&o.slice, "slice", time.Millisecond, "with -pps, send at least what one `slice` of time holds at a time, up to -batch")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: blast -i IFACE [flags] FILE")
 		fs.PrintDefaults()
@@ -171,7 +175,7 @@ func load(file string, maxLen int, stderr io.Writer) (frames [][]byte, largest, 
 func blast(o options, stdout, stderr io.Writer) error {
 	ifc, err := net.InterfaceByName(o.ifname)
 	if err != nil {
-		return err
+		return fmt.Errorf("interface %s: %w", o.ifname, err)
 	}
 	frames, largest, skipped, err := load(o.file, ifc.MTU+14, stderr)
 	if err != nil {
@@ -301,6 +305,9 @@ func errName(err error) string {
 		case syscall.EAGAIN:
 			return "EAGAIN"
 		}
+	}
+	if errors.Is(err, errShort) {
+		return "short"
 	}
 	return err.Error()
 }

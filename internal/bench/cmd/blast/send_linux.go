@@ -32,7 +32,7 @@ type sender interface {
 // retryable reports whether a send that failed with err may be tried
 // again: the device or the socket had no room for the packet just then.
 func retryable(err error) bool {
-	return errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.EAGAIN)
+	return errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.EAGAIN) || errors.Is(err, errShort)
 }
 
 // openSocket makes a SOCK_RAW packet socket bound to ifindex with protocol
@@ -128,14 +128,23 @@ func (s *mmsgSender) send(frames [][]byte) (int, error) {
 			continue
 		}
 		if errno != 0 {
-			// sendmmsg fails only when the first message fails; after
-			// that it returns how many it sent.
+			// sendmmsg fails only when the first message fails.
 			return done, errno
 		}
 		done += int(r)
+		if int(r) < n {
+			// A later message failed: sendmmsg returns how many went
+			// out and drops the error.
+			return done, errShort
+		}
 	}
 	return done, nil
 }
+
+// errShort is returned by mmsgSender.send when sendmmsg sent fewer frames
+// than it was given: a frame after the first failed, for a reason the
+// kernel does not report. Mostly ENOBUFS, as the counters of a veth show.
+var errShort = errors.New("short sendmmsg")
 
 func (s *mmsgSender) close() error { return unix.Close(s.fd) }
 

@@ -21,3 +21,5 @@ func openSender(*net.Interface, string, int, bool, int) (sender, error) {
 func retryable(error) bool { return false }
 
 func cpuTime() (user, sys time.Duration) { return 0, 0 }
+
+var errShort = errors.New("short sendmmsg")
