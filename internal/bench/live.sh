@@ -15,10 +15,12 @@
 #
 # tcpreplay makes a system call per packet and cannot send more than about
 # 340 000 packets/s into the veth on the project's machine. SENDER=blast
-# sends with internal/bench/cmd/blast instead (sendmmsg, 128 frames a call),
-# which reached 450 000 to 610 000 packets/s there: still not 1 million,
-# because the receive side's kernel work runs on the sender's core (below;
-# docs/performance.md has the numbers). With SENDER=blast:
+# sends with internal/bench/cmd/blast instead (sendmmsg, 128 frames a call):
+# 383 000 to 456 000 packets/s there with ikescope capturing, 0 drops (562 000
+# to 730 000 with the receive work moved off its core and nothing
+# capturing). Still not 1 million: the sender's core is full, with the
+# kernel's sending path and the receive side's work (below);
+# docs/performance.md has the numbers. With SENDER=blast:
 #   PPS="RATE..."  the offered rates, in packets/s: one run of each capture
 #                  at each rate, 0 meaning as fast as blast can (default 0)
 #   LOOP=N         passes over the capture in each run (default 1), for runs
@@ -27,17 +29,19 @@
 #   IKESCOPE=off   no ikescope on the far end: the sender's own ceiling
 #   RX=ikescope    move the veth's receive work to ikescope's core (see
 #                  below; needs ethtool)
-# and the table also has the send errors (retried), the ring's freezes, the
-# packets the veth dropped, and how busy each core was while sending (with
-# the part spent in softirq).
+# and the table also has the send errors (each frame sent again), the
+# ring's freezes, the frames the veth refused or dropped (veth_d: with
+# RX=ikescope its full queue refuses frames, blast's send errors, so these
+# are not losses; compare ikescope_pkts), and how busy each core was while
+# sending (with the part spent in softirq in parentheses).
 #
 # Where the receive side's kernel work runs: the veth hands each frame to
 # netif_rx on the sending CPU, and the receive softirq (the packet socket's
 # filter, the copy into ikescope's ring, then the IP stack dropping the
 # frame, which is not for this host) runs on that CPU too, right after the
 # send, inside the sender's system call: core 0. ikescope's core 1 only
-# reads the ring. RX=ikescope turns on GRO and UDP GRO forwarding on the
-# far end, so the veth queues frames for NAPI, makes the NAPI poll a
+# reads the ring. RX=ikescope turns GRO on at the far end and TSO off at
+# the near end, so the veth queues frames for NAPI, makes the NAPI poll a
 # kernel thread and pins it to core 1: all the receive work is then on
 # ikescope's core, as on a gateway whose NIC interrupts land there.
 #
