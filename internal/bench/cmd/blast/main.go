@@ -30,8 +30,9 @@
 // EAGAIN (the device had no room: a veth whose peer's NAPI queue is full)
 // is counted and tried again, and so is a sendmmsg call that sent fewer
 // frames than it was given ("short": a later frame failed, and sendmmsg
-// does not say why); any other error ends the run. Frames are never
-// skipped, so the receiver sees the capture's frames in order.
+// does not say why), until no frame could be sent for 5 s; any other
+// error ends the run. Frames are never skipped, so the receiver sees the
+// capture's frames in order.
 //
 // Frames shorter than an Ethernet header or longer than the interface's
 // MTU allows (plus the 14-byte header) are not sent, and are counted when
@@ -66,8 +67,9 @@ func main() {
 // maxBatch bounds -batch (UIO_MAXIOV is 1024 for sendmmsg).
 const maxBatch = 1024
 
-// maxRetries is how many retryable send errors in a row end the run.
-const maxRetries = 100_000
+// giveUp is how long retryable send errors in a row, with no frame sent,
+// may go on before they end the run.
+const giveUp = 5 * time.Second
 
 type options struct {
 	ifname   string
@@ -209,9 +211,9 @@ func blast(o options, stdout, stderr io.Writer) error {
 		sent    int64
 		sentB   int64
 		errs    = map[string]int64{}
-		retries int
-		pos     int // next frame
-		loop    int // passes done
+		failing time.Time // when the current run of send errors began
+		pos     int       // next frame
+		loop    int       // passes done
 		sendErr error
 	)
 	user0, sys0 := cpuTime()
@@ -247,7 +249,7 @@ send:
 			sent += int64(k)
 			b = b[k:]
 			if err == nil {
-				retries = 0
+				failing = time.Time{}
 				continue
 			}
 			if !retryable(err) {
@@ -255,8 +257,10 @@ send:
 				break send
 			}
 			errs[errName(err)]++
-			if retries++; retries >= maxRetries {
-				sendErr = fmt.Errorf("%d send errors in a row, the last: %w", retries, err)
+			if k > 0 || failing.IsZero() {
+				failing = time.Now()
+			} else if time.Since(failing) > giveUp {
+				sendErr = fmt.Errorf("no frame sent for %v: %w", giveUp, err)
 				break send
 			}
 		}
