@@ -80,8 +80,8 @@ type Tracker struct {
 	// espCache holds recently seen flows by SPI, in front of the map: the
 	// map lookup was most of the cost of an ESP packet.
 	espCache [espCacheSize]*ESPStats
-	nextID int
-	now    time.Time
+	nextID   int
+	now      time.Time
 	// Emit receives each SA when its verdict is final (streaming); may be nil.
 	Emit func(*SA)
 	// OnEvent receives each event as it is attached to an SA (streaming);
