@@ -374,7 +374,7 @@ func (r *liveRun) snapshot() metrics.Snapshot {
 	c := r.pl.Counts
 	return metrics.Snapshot{IKE: c.IKE, ESP: c.ESP, ESPBytes: c.ESPBytes, Keepalives: c.Keepalives, Fragments: c.Fragments,
 		Other: c.Other, Malformed: c.Malformed, LiveSAs: r.tr.Live(), Evicted: r.tr.Evicted,
-		CaptureDrops: r.cstats.Dropped + r.cstats.IfDropped}
+		CaptureDrops: r.cstats.Dropped + r.cstats.IfDropped, RingFreezes: r.cstats.Freezes}
 }
 
 // emit is the Tracker's Emit: an SA got its verdict.
@@ -447,6 +447,7 @@ type liveStatsLine struct {
 	CaptureReceived uint64 `json:"capture_received"`
 	CaptureDropped  uint64 `json:"capture_dropped"`
 	IfDropped       uint64 `json:"capture_if_dropped"`
+	RingFreezes     uint64 `json:"capture_ring_freezes"`
 }
 
 // stats prints the status line (final: the last one, after the summary).
@@ -461,7 +462,8 @@ func (r *liveRun) stats(final bool) {
 			Final:     final, Time: report.FormatTime(time.Now()), IKE: c.IKE, ESP: c.ESP, ESPBytes: c.ESPBytes,
 			Keepalives: c.Keepalives, Fragments: c.Fragments, Other: c.Other, Malformed: c.Malformed,
 			LiveSAs: r.tr.Live(), Verdicts: r.verdicts, Evicted: r.tr.Evicted, MaxSAs: r.maxSAs,
-			CaptureReceived: r.cstats.Received, CaptureDropped: r.cstats.Dropped, IfDropped: r.cstats.IfDropped}))
+			CaptureReceived: r.cstats.Received, CaptureDropped: r.cstats.Dropped, IfDropped: r.cstats.IfDropped,
+			RingFreezes: r.cstats.Freezes}))
 		r.out.Flush()
 		return
 	}

@@ -636,9 +636,14 @@ func TestLiveNetns(t *testing.T) {
 		Summary  struct {
 			ByClass map[string]int `json:"by_class"`
 		} `json:"summary"`
+		Received *uint64 `json:"capture_received"`
+		Freezes  *uint64 `json:"capture_ring_freezes"`
 	}
 	if err := json.Unmarshal([]byte(last), &st); err != nil || st.Type != "stats" || !st.Final {
 		t.Fatalf("last jsonl line is not the final stats line (%v): %s", err, last)
+	}
+	if st.Received == nil || *st.Received < uint64(len(frames)) || st.Freezes == nil || *st.Freezes != 0 {
+		t.Errorf("final stats: capture_received and capture_ring_freezes missing or wrong: %s", last)
 	}
 	if st.Packets != len(frames) || st.IKE != 11 || st.ESP != 16 || st.Verdicts != 1 || st.Summary.ByClass["established"] != 1 {
 		t.Errorf("final stats %+v, want %d packets, 11 IKE, 16 ESP, 1 established", st, len(frames))

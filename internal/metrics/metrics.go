@@ -35,6 +35,7 @@ type Snapshot struct {
 	LiveSAs                                           int
 	Evicted                                           int
 	CaptureDrops                                      uint64 // kernel or libpcap drops, cumulative
+	RingFreezes                                       uint64 // times the capture ring filled up, cumulative
 }
 
 // Metrics holds the collectors of one live run.
@@ -49,6 +50,7 @@ type Metrics struct {
 	espPackets    prometheus.Counter
 	espBytes      prometheus.Counter
 	drops         prometheus.Counter
+	freezes       prometheus.Counter
 	evicted       prometheus.Counter
 	events        *prometheus.CounterVec
 
@@ -84,6 +86,8 @@ func New(version string) *Metrics {
 		Help: "ESP bytes, from the SPI to the end of the packet."})
 	m.drops = prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "capture_drops_total",
 		Help: "Packets the capture dropped because the analysis fell behind (kernel PACKET_STATISTICS or libpcap)."})
+	m.freezes = prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "capture_ring_freezes_total",
+		Help: "Times the capture ring filled up and the kernel began to drop (TPACKET_V3 freeze_q_cnt; 0 without the ring)."})
 	m.evicted = prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "evicted_sas_total",
 		Help: "IKE SAs evicted because the table reached --max-sas (judged early, oldest idle first)."})
 	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "events_total",
@@ -92,7 +96,7 @@ func New(version string) *Metrics {
 		Help: "ikescope build.", ConstLabels: prometheus.Labels{"version": version}})
 	info.Set(1)
 	m.reg.MustRegister(m.negotiations, m.phase1, m.phase2, m.retransmitted, m.activeSAs, m.packets, m.espPackets,
-		m.espBytes, m.drops, m.evicted, m.events, info,
+		m.espBytes, m.drops, m.freezes, m.evicted, m.events, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Every class and kind is exported from the start, at 0.
 	for _, c := range classify.Classes {
@@ -172,6 +176,7 @@ func (m *Metrics) Update(s Snapshot) {
 	add(m.espPackets, s.ESP, l.ESP)
 	add(m.espBytes, s.ESPBytes, l.ESPBytes)
 	add(m.drops, s.CaptureDrops, l.CaptureDrops)
+	add(m.freezes, s.RingFreezes, l.RingFreezes)
 	add(m.evicted, uint64(s.Evicted), uint64(l.Evicted))
 	m.activeSAs.Set(float64(s.LiveSAs))
 	m.last = s

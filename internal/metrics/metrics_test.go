@@ -134,6 +134,7 @@ func TestMetricsSample(t *testing.T) {
 		`ikescope_packets_total{kind="esp"}`:               16,
 		`ikescope_packets_total{kind="other"}`:             0,
 		"ikescope_capture_drops_total":                     3,
+		"ikescope_capture_ring_freezes_total":              0,
 		"ikescope_evicted_sas_total":                       0,
 		// Main mode: frame 1 at 14:40:04.119051 to MM6 at 14:40:14.224380.
 		"ikescope_phase1_duration_seconds_count":           1,
@@ -158,12 +159,13 @@ func TestMetricsSample(t *testing.T) {
 	}
 
 	// Counters only move forward, by the difference of the snapshots.
-	m.Update(Snapshot{ESP: 20, ESPBytes: espBytes + 100, IKE: 11, CaptureDrops: 10, Evicted: 4, LiveSAs: 7})
+	m.Update(Snapshot{ESP: 20, ESPBytes: espBytes + 100, IKE: 11, CaptureDrops: 10, RingFreezes: 2, Evicted: 4, LiveSAs: 7})
 	expect(t, scrape(t, srv), map[string]float64{
-		"ikescope_esp_packets_total":   20,
-		"ikescope_esp_bytes_total":     float64(espBytes + 100),
-		"ikescope_capture_drops_total": 10,
-		"ikescope_evicted_sas_total":   4,
-		"ikescope_active_sas":          7,
+		"ikescope_esp_packets_total":          20,
+		"ikescope_esp_bytes_total":            float64(espBytes + 100),
+		"ikescope_capture_drops_total":        10,
+		"ikescope_capture_ring_freezes_total": 2,
+		"ikescope_evicted_sas_total":          4,
+		"ikescope_active_sas":                 7,
 	})
 }
