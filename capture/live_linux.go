@@ -354,10 +354,7 @@ func (s *afPacket) parse(i int) *Packet {
 			aux := (*unix.TpacketAuxdata)(unsafe.Pointer(&data[0]))
 			p.Length = int(aux.Len)
 			if aux.Status&unix.TP_STATUS_VLAN_VALID != 0 || aux.Vlan_tci != 0 {
-				haveVLAN, vlan, tpid = true, aux.Vlan_tci, 0x8100
-				if aux.Status&unix.TP_STATUS_VLAN_TPID_VALID != 0 {
-					tpid = aux.Vlan_tpid
-				}
+				haveVLAN, vlan, tpid = true, aux.Vlan_tci, vlanTPID(aux.Status, aux.Vlan_tpid)
 			}
 		case h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && len(data) >= int(unsafe.Sizeof(unix.Timespec{})):
 			ts := (*unix.Timespec)(unsafe.Pointer(&data[0]))
@@ -374,13 +371,37 @@ func (s *afPacket) parse(i int) *Packet {
 	}
 	data := buf[vlanRoom : vlanRoom+capLen]
 	if haveVLAN && s.link == LinkEthernet && capLen >= 12 {
-		// Put the tag back between the MAC addresses and the EtherType.
-		copy(buf[0:12], buf[vlanRoom:vlanRoom+12])
-		binary.BigEndian.PutUint16(buf[12:14], tpid)
-		binary.BigEndian.PutUint16(buf[14:16], vlan)
-		data = buf[0 : vlanRoom+capLen]
+		data = tagInHeadroom(buf, vlanRoom, capLen, tpid, vlan)
 		p.Length += vlanRoom
 	}
+	return s.handOut(data, int(sa.Ifindex))
+}
+
+// vlanTPID is the TPID of a tag the kernel stripped: the one it reports,
+// or 802.1Q's.
+func vlanTPID(status uint32, tpid uint16) uint16 {
+	if status&unix.TP_STATUS_VLAN_TPID_VALID != 0 {
+		return tpid
+	}
+	return 0x8100
+}
+
+// tagInHeadroom puts a tag the kernel stripped back between the MAC
+// addresses and the EtherType of the capLen bytes at mac in b, by moving
+// the MAC addresses into the vlanRoom bytes in front of them, and returns
+// the tagged frame.
+func tagInHeadroom(b []byte, mac, capLen int, tpid, tci uint16) []byte {
+	start := mac - vlanRoom
+	copy(b[start:start+12], b[mac:mac+12])
+	binary.BigEndian.PutUint16(b[start+12:start+14], tpid)
+	binary.BigEndian.PutUint16(b[start+14:start+16], tci)
+	return b[start : mac+capLen : mac+capLen]
+}
+
+// handOut completes s.pkt, whose Time and Length are set, with data and
+// its frame number: the last step of both ways of reading.
+func (s *afPacket) handOut(data []byte, ifindex int) *Packet {
+	p := &s.pkt
 	if p.Length < len(data) {
 		p.Length = len(data)
 	}
@@ -388,7 +409,7 @@ func (s *afPacket) parse(i int) *Packet {
 	p.Frame = s.frame
 	p.Data = data
 	p.CapLen = len(data)
-	p.Interface = int(sa.Ifindex)
+	p.Interface = ifindex
 	return p
 }
 

@@ -271,22 +271,10 @@ func (s *afPacket) ringPacket() (*Packet, error) {
 	p.Length = int(h.Len)
 	data := b[mac : mac+capLen : mac+capLen]
 	if s.link == LinkEthernet && capLen >= 12 && (h.Status&unix.TP_STATUS_VLAN_VALID != 0 || h.Hv1.Vlan_tci != 0) {
-		tpid := uint16(0x8100)
-		if h.Status&unix.TP_STATUS_VLAN_TPID_VALID != 0 {
-			tpid = h.Hv1.Vlan_tpid
-		}
-		data = r.insertVLAN(b, off, mac, capLen, uint16(h.Hv1.Vlan_tci), tpid)
+		data = r.insertVLAN(b, off, mac, capLen, uint16(h.Hv1.Vlan_tci), vlanTPID(h.Status, h.Hv1.Vlan_tpid))
 		p.Length += vlanRoom
 	}
-	if p.Length < len(data) {
-		p.Length = len(data)
-	}
-	s.frame++
-	p.Frame = s.frame
-	p.Data = data
-	p.CapLen = len(data)
-	p.Interface = int(sa.Ifindex)
-	return p, nil
+	return s.handOut(data, int(sa.Ifindex)), nil
 }
 
 // insertVLAN puts a tag the kernel stripped back between the MAC addresses
@@ -296,11 +284,8 @@ func (s *afPacket) ringPacket() (*Packet, error) {
 // is ours until the packet has been used. Without the headroom (which
 // PACKET_RESERVE rules out) the packet is copied.
 func (r *ring) insertVLAN(b []byte, off, mac, capLen int, tci, tpid uint16) []byte {
-	if start := mac - vlanRoom; start >= off+tpacket3HdrLen+sockaddrLLLen {
-		copy(b[start:start+12], b[mac:mac+12])
-		binary.BigEndian.PutUint16(b[start+12:start+14], tpid)
-		binary.BigEndian.PutUint16(b[start+14:start+16], tci)
-		return b[start : mac+capLen : mac+capLen]
+	if mac-vlanRoom >= off+tpacket3HdrLen+sockaddrLLLen {
+		return tagInHeadroom(b, mac, capLen, tpid, tci)
 	}
 	r.scratch = append(r.scratch[:0], b[mac:mac+12]...)
 	r.scratch = binary.BigEndian.AppendUint16(r.scratch, tpid)
