@@ -201,22 +201,9 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		warn(stderr, location(files, p)+": decrypt: "+report.EscapeString(err.Error()))
 	}
 	defer decryptSummary(stderr, pl.Decrypter)
-	n := 0
-	for in.count == 0 || n < in.count {
-		p, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			warn(stderr, err.Error())
-			status = exitDamaged
-			if len(files) == 1 {
-				break
-			}
-			continue // a merged source goes on with the other files
-		}
-		n++
-		pl.Feed(p)
+	readStatus, n := in.each(src, files, stderr, pl.Feed)
+	if readStatus != exitOK {
+		status = readStatus
 	}
 	pl.Finish(end.resolve(src))
 	if render != nil {

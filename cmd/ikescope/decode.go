@@ -29,6 +29,31 @@ func (in *inputFlags) register(fs *pflag.FlagSet) {
 	fs.BoolP("numeric", "n", true, "do not resolve addresses (always the case; accepted for tcpdump compatibility)")
 }
 
+// each hands fn every packet of src, up to --count, and returns how many
+// it handed over and exitOK, or exitDamaged after a read error. An error
+// is reported and ends a single file; a merged source goes on with its
+// other files (everything before the error was handed over already).
+func (in *inputFlags) each(src capture.Source, files []string, stderr io.Writer, fn func(*capture.Packet)) (int, int) {
+	status, n := exitOK, 0
+	for in.count == 0 || n < in.count {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			warn(stderr, err.Error())
+			status = exitDamaged
+			if len(files) == 1 {
+				break
+			}
+			continue
+		}
+		n++
+		fn(p)
+	}
+	return status, n
+}
+
 // open opens the inputs, registering extra ports first. It returns the
 // source and the file names, or an exit code.
 func (in *inputFlags) open(args []string, stdin io.Reader, stderr io.Writer) (capture.Source, []string, int) {
@@ -137,17 +162,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var innerDec *decode.Decoder
 	defer decryptSummary(stderr, dx)
 	var n decodeCounts
-	status := exitOK
-	for in.count == 0 || n.packets < in.count {
-		p, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			warn(stderr, err.Error())
-			status = exitDamaged
-			break
-		}
+	status, _ := in.each(src, files, stderr, func(p *capture.Packet) {
 		n.packets++
 		f := d.Decode(p.Link, p.Data, p.Time, p.Frame)
 		m := report.Meta{Frame: p.Frame, Time: p.Time}
@@ -173,13 +188,13 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			n.keepalive++
 		case decode.KindFragment:
 			n.fragments++
-			continue
+			return
 		case decode.KindMalformed:
 			n.malformed++
-			continue
+			return
 		default:
 			n.other++
-			continue
+			return
 		}
 		var espInner string
 		if dx != nil && f.Kind == decode.KindESP {
@@ -198,7 +213,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if espInner != "" && *format != "json" {
 			out.WriteString("    decrypted: " + espInner + "\n")
 		}
-	}
+	})
 	for _, dg := range d.Pending() {
 		msg := "incomplete IP datagram " + dg.Src.String() + " > " + dg.Dst.String() + " id " + strconv.FormatUint(uint64(dg.ID), 10) +
 			": " + strconv.Itoa(len(dg.Fragments)) + " fragment(s) seen, missing bytes"

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ikescope/ikescope/capture"
 	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decrypt"
 )
@@ -37,24 +38,14 @@ func runKeys(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		warn(stderr, "keys: no --keys FILE given")
 		return exitUsage
 	}
-	src, _, code := in.open(fs.Args(), stdin, stderr)
+	src, files, code := in.open(fs.Args(), stdin, stderr)
 	if src == nil {
 		return code
 	}
 	defer src.Close()
 	dx := decrypt.New(keys)
 	d := decode.NewDecoder()
-	status := exitOK
-	for n := 0; in.count == 0 || n < in.count; n++ {
-		p, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			warn(stderr, err.Error())
-			status = exitDamaged
-			break
-		}
+	status, _ := in.each(src, files, stderr, func(p *capture.Packet) {
 		f := d.Decode(p.Link, p.Data, p.Time, p.Frame)
 		switch {
 		case f.Kind == decode.KindIKE && f.IKE != nil:
@@ -62,7 +53,7 @@ func runKeys(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case f.Kind == decode.KindESP:
 			dx.ESP(f.ESPBytes)
 		}
-	}
+	})
 	v1, v2 := dx.Bound()
 	esp := dx.BoundESP()
 	out := bufio.NewWriter(stdout)

@@ -99,6 +99,16 @@ func TestExitCodes(t *testing.T) {
 	if !strings.Contains(errs, "cut.pcap") || !strings.Contains(out, "ESP") {
 		t.Errorf("truncated capture: want a warning naming the file and the packets before the cut; stderr %q", errs)
 	}
+	// A damaged file among several: the others are still read, by decode
+	// as by analyze, and the exit status says the input was damaged.
+	early := filepath.Join(dir, "early.pcap")
+	os.WriteFile(early, b[:24+16+10], 0o644) // cut in its first record
+	_, whole, _ := runCmd(t, "decode", sample)
+	code, out, errs = runCmd(t, "decode", early, sample)
+	if code != exitDamaged || !strings.Contains(errs, "early.pcap") || strings.Count(out, "\n") != strings.Count(whole, "\n") {
+		t.Errorf("damaged file then a good one: exit %d, %d lines (the good file alone has %d); stderr %q",
+			code, strings.Count(out, "\n"), strings.Count(whole, "\n"), errs)
+	}
 	junk := filepath.Join(dir, "junk.pcap")
 	os.WriteFile(junk, []byte("hello, this is not a capture"), 0o644)
 	if code, _, errs := runCmd(t, "decode", junk); code != exitNoInput || !strings.Contains(errs, "junk.pcap") {
