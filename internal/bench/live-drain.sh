@@ -26,6 +26,8 @@
 # building the working tree's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=internal/bench/netns.sh
+. internal/bench/netns.sh
 [ "$(id -u)" = 0 ] || { echo "live drain: must run as root (network namespaces)" >&2; exit 1; }
 command -v tcpreplay >/dev/null || { echo "live drain: needs tcpreplay (apt-get install tcpreplay)" >&2; exit 1; }
 
@@ -42,16 +44,10 @@ fi
 A=ikdrain$$a B=ikdrain$$b
 cleanup() {
   [ -z "${tpid:-}" ] || kill -KILL "$tpid" 2>/dev/null || true
-  ip netns del "$A" 2>/dev/null || true
-  ip netns del "$B" 2>/dev/null || true
+  netns_del "$A" "$B"
 }
 trap cleanup EXIT
-ip netns add "$A"
-ip netns add "$B"
-ip link add ikd0 netns "$A" type veth peer name ikd1 netns "$B"
-for ns in "$A" "$B"; do ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true; done
-ip -n "$A" link set ikd0 mtu 9000 up
-ip -n "$B" link set ikd1 mtu 9000 up
+veth_pair "$A" "$B" ikd0 ikd1
 
 cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 

@@ -49,6 +49,8 @@
 # of building the working tree's, e.g. an older commit's for a comparison.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=internal/bench/netns.sh
+. internal/bench/netns.sh
 [ "$(id -u)" = 0 ] || { echo "live bench: must run as root (network namespaces)" >&2; exit 1; }
 sender=${SENDER:-tcpreplay}
 rx=${RX:-sender}
@@ -85,16 +87,10 @@ A=ikbench$$a B=ikbench$$b
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  ip netns del "$A" 2>/dev/null || true
-  ip netns del "$B" 2>/dev/null || true
+  netns_del "$A" "$B"
 }
 trap cleanup EXIT
-ip netns add "$A"
-ip netns add "$B"
-ip link add ikb0 netns "$A" type veth peer name ikb1 netns "$B"
-for ns in "$A" "$B"; do ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true; done
-ip -n "$A" link set ikb0 mtu 9000 up
-ip -n "$B" link set ikb1 mtu 9000 up
+veth_pair "$A" "$B" ikb0 ikb1
 
 if [ "$rx" = ikescope ]; then
   # The veth queues frames for NAPI only when the receiving end has GRO
