@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,15 +64,8 @@ func wholeOutput(t *testing.T, path string) (text, js string) {
 	defer src.Close()
 	tr := classify.NewTracker(classify.DefaultConfig())
 	pl := pipeline.New(tr)
-	for {
-		p, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		pl.Feed(p)
+	if err := pl.FeedAll(src); err != nil {
+		t.Fatal(err)
 	}
 	pl.Finish(captureEnd(src))
 	var tb, jb bytes.Buffer

@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,15 +48,8 @@ func analyzeFile(b *testing.B, path string) int {
 	defer src.Close()
 	tr := classify.NewTracker(classify.DefaultConfig())
 	pl := New(tr)
-	for {
-		p, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		pl.Feed(p)
+	if err := pl.FeedAll(src); err != nil {
+		b.Fatal(err)
 	}
 	pl.Finish(time.Time{})
 	return int(pl.Counts.Packets)

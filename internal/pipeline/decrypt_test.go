@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,15 +43,8 @@ func analyseWithKeys(t *testing.T, name string) ([]*classify.SA, decrypt.Stats) 
 	pl := New(classify.NewTracker(classify.DefaultConfig()))
 	pl.Decrypter = decrypt.New(keys)
 	pl.DecryptError = func(p *capture.Packet, err error) { t.Errorf("%s frame %d: %v", name, p.Frame, err) }
-	for {
-		p, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		pl.Feed(p)
+	if err := pl.FeedAll(src); err != nil {
+		t.Fatal(err)
 	}
 	var end time.Time
 	for _, st := range capture.Stats(src) {
@@ -172,12 +164,8 @@ func TestSMBResetInsideESP(t *testing.T) {
 			}
 			pl.Decrypter = decrypt.New(keys)
 		}
-		for {
-			p, err := src.Next()
-			if err != nil {
-				break
-			}
-			pl.Feed(p)
+		if err := pl.FeedAll(src); err != nil {
+			t.Fatal(err)
 		}
 		pl.Finish(time.Time{})
 		return pl.Tracker.Findings()

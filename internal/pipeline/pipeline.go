@@ -8,6 +8,7 @@
 package pipeline
 
 import (
+	"io"
 	"time"
 
 	"github.com/ikescope/ikescope/capture"
@@ -92,6 +93,21 @@ func (pl *Pipeline) Feed(p *capture.Packet) {
 	if p.Time.After(pl.nextExpire) {
 		pl.nextExpire = p.Time.Add(time.Second)
 		pl.Tracker.LostDatagrams(pl.dec.Expire(p.Time))
+	}
+}
+
+// FeedAll feeds every packet of src up to its end and returns nil, or the
+// first read error (every packet before it was fed).
+func (pl *Pipeline) FeedAll(src capture.Source) error {
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		pl.Feed(p)
 	}
 }
 

@@ -140,15 +140,8 @@ func TestPipelineCounts(t *testing.T) {
 	defer src.Close()
 	tr := classify.NewTracker(classify.DefaultConfig())
 	pl := New(tr)
-	for {
-		p, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		pl.Feed(p)
+	if err := pl.FeedAll(src); err != nil {
+		t.Fatal(err)
 	}
 	pl.Finish(time.Time{})
 	c := pl.Counts
