@@ -85,7 +85,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("live", "live -i IFACE [flags] [FILTER EXPRESSION]", stderr)
 	iface := fs.StringP("interface", "i", "", "capture on `IFACE` (any: every interface; Linux)")
 	format := fs.StringP("format", "T", "text", "output `FORMAT`: text (one line per verdict) or jsonl (the lines of analyze -T jsonl, plus periodic stats)")
-	verbose := fs.BoolP("verbose", "v", false, "text: print each verdict with its evidence, hints and timeline, and events as they happen")
+	verbose := fs.BoolP("verbose", "v", false, "text: print each verdict with its evidence, hints and timeline, and events as they happen; on stderr, how packets are read (the ring, or why not)")
 	write := fs.StringP("write", "w", "", "also write the captured packets to `FILE` (pcapng; frame numbers match the verdicts')")
 	count := fs.IntP("count", "c", 0, "stop after `N` packets (0: run until SIGINT/SIGTERM)")
 	statsEvery := fs.Duration("stats", 0, "print a status line every `INTERVAL`, e.g. 30s (text: to stderr; jsonl: a stats line)")
